@@ -1,0 +1,14 @@
+#pragma once
+// Each subcommand of `tomoedge` registers its flags and its action on the top-level app.
+// Actions report user errors by throwing tomo::Error; main() prints them and exits 1.
+namespace CLI {
+class App;
+}
+
+namespace tomo::cli {
+
+void add_info_command(CLI::App& app);      // tomoedge info FILE [--json]
+void add_simulate_command(CLI::App& app);  // tomoedge simulate --out FILE ...
+void add_recon_command(CLI::App& app);     // tomoedge recon INPUT --out DIR ...
+
+}  // namespace tomo::cli

@@ -1,0 +1,36 @@
+// tomoedge: reconstruct parallel-beam CT scans. `tomoedge --help` lists the subcommands.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "kernels/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tomoedge " TOMO_VERSION " - live and batch reconstruction of parallel-beam CT scans"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tomoedge " TOMO_VERSION);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+
+  tomo::cli::add_info_command(app);
+  tomo::cli::add_simulate_command(app);
+  tomo::cli::add_recon_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const tomo::Error& e) {
+    std::cerr << "tomoedge: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tomoedge: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
