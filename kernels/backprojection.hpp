@@ -1,0 +1,19 @@
+#pragma once
+// Pixel-driven parallel-beam backprojection with linear interpolation (CPU).
+#include <span>
+#include <vector>
+
+namespace tomo {
+
+struct ParallelGeometry {
+  int columns = 0;                 // detector width N; slices are N × N
+  float axis = 0;                  // rotation axis in 0-based detector columns (N/2 + offset)
+  std::vector<float> angles_rad;   // one per projection
+};
+
+// Backprojects `slices` filtered sinograms laid out (slice, projection, column) into
+// (slice, N, N) images: out = scale · Σ_θ q_θ(x cos θ + y sin θ + axis). Overwrites `out`.
+void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
+                 std::span<float> out, int threads);
+
+}  // namespace tomo

@@ -1,0 +1,41 @@
+#include "kernels/fbp.hpp"
+
+#include <numbers>
+
+#include "kernels/error.hpp"
+#include "kernels/parallel.hpp"
+
+namespace tomo {
+
+float fbp_weight(int projections) { return static_cast<float>(std::numbers::pi / projections); }
+
+FbpReconstructor::FbpReconstructor(FbpSettings settings)
+    : settings_(std::move(settings)),
+      filter_(settings_.geometry.columns, settings_.filter, settings_.filter_cutoff) {
+  if (settings_.geometry.angles_rad.empty()) fail("reconstruction needs at least one projection angle");
+}
+
+void FbpReconstructor::reconstruct(std::span<float> sinograms, int slices, std::span<float> out) const {
+  const int threads = resolve_threads(settings_.threads);
+  filter_.apply(sinograms, threads);
+  const int projections = static_cast<int>(settings_.geometry.angles_rad.size());
+  backproject(sinograms, slices, settings_.geometry, fbp_weight(projections) * settings_.value_scale, out, threads);
+  if (settings_.circular_mask) apply_circular_mask(out, settings_.geometry.columns, settings_.mask_ratio);
+}
+
+void apply_circular_mask(std::span<float> slices, int n, float ratio) {
+  const std::size_t nn = static_cast<std::size_t>(n);
+  const float half = 0.5f * static_cast<float>(n);
+  const float radius = ratio * half;
+  for (std::size_t offset = 0; offset + nn * nn <= slices.size(); offset += nn * nn) {
+    for (std::size_t r = 0; r < nn; ++r) {
+      const float y = half - static_cast<float>(r);
+      for (std::size_t j = 0; j < nn; ++j) {
+        const float x = static_cast<float>(j) - half;
+        if (x * x + y * y > radius * radius) slices[offset + r * nn + j] = 0.0f;
+      }
+    }
+  }
+}
+
+}  // namespace tomo
