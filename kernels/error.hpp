@@ -6,7 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+// fmt's headers do not compile under nvcc; CUDA sources throw tomo::Error with a built string.
+#if !defined(__CUDACC__)
 #include <fmt/format.h>
+#endif
 
 namespace tomo {
 
@@ -15,10 +18,12 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+#if !defined(__CUDACC__)
 // fail("dataset {} in {} has shape {}", ...) — throws tomo::Error with the formatted message.
 template <class... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
   throw Error(fmt::format(format, std::forward<Args>(args)...));
 }
+#endif
 
 }  // namespace tomo

@@ -1,0 +1,237 @@
+#include "cli/batch_reconstruction.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numbers>
+
+#include "kernels/error.hpp"
+#include "kernels/fbp.hpp"
+#include "kernels/fbp_cuda.hpp"
+#include "kernels/flat_field.hpp"
+#include "kernels/parallel.hpp"
+#include "kernels/slab_plan.hpp"
+#include "storage/png_image.hpp"
+#include "storage/slice_writer.hpp"
+
+namespace tomo {
+
+std::vector<double> projection_angles_deg(const ReconParams& params, const ScanInfo& info) {
+  const int count = info.projections;
+  if (params.angles_deg_size() > 0) {
+    if (params.angles_deg_size() != count)
+      fail("{} angles were given but {} has {} projections", params.angles_deg_size(), info.path.string(), count);
+    return {params.angles_deg().begin(), params.angles_deg().end()};
+  }
+  if (!info.angles_deg.empty() && !params.ignore_file_angles()) return info.angles_deg;
+  std::vector<double> angles(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i)
+    angles[static_cast<std::size_t>(i)] = params.angle_first_deg() + i * params.angle_span_deg() / count;
+  return angles;
+}
+
+std::int64_t default_memory_budget() {
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return std::int64_t{2} << 30;  // cannot tell: a modest 2 GiB
+  return std::int64_t{pages} * page_size / 2;
+}
+
+namespace {
+
+// Everything about the scan the slab loop needs, resolved once from the parameters and file.
+struct Plan {
+  Range rows;                  // detector rows to reconstruct
+  Range columns;               // detector columns kept after cropping
+  std::vector<int> projections;  // indices of the projections used (every n-th)
+  FbpSettings fbp;
+  int flats = 0, darks = 0;
+};
+
+Plan make_plan(const ReconParams& p, const ScanInfo& info) {
+  const std::string file = info.path.string();
+  Plan plan;
+  const Range usable_rows{p.crop_top(), info.rows - p.crop_bottom()};
+  plan.columns = {p.crop_left(), info.columns - p.crop_right()};
+  if (usable_rows.size() <= 0 || plan.columns.size() < 8)
+    fail("crop {}:{}:{}:{} leaves nothing of the {} x {} detector of {}", p.crop_top(), p.crop_bottom(), p.crop_left(),
+         p.crop_right(), info.rows, info.columns, file);
+  plan.rows = {std::max(p.slice_from(), usable_rows.begin), p.slice_to() < 0 ? usable_rows.end : p.slice_to()};
+  if (p.slice_from() >= usable_rows.end || p.slice_to() > usable_rows.end || plan.rows.size() <= 0)
+    fail("slice range {}:{} is outside the rows {}:{} of {}", p.slice_from(), p.slice_to() < 0 ? std::string("end") : std::to_string(p.slice_to()),
+         usable_rows.begin, usable_rows.end, file);
+
+  const auto angles = projection_angles_deg(p, info);
+  for (int i = 0; i < info.projections; i += p.projection_step()) plan.projections.push_back(i);
+  if (plan.projections.size() < 2) fail("{} has {} projections; at least 2 are needed", file, info.projections);
+
+  const int width = plan.columns.size();
+  if (std::abs(p.cor_offset()) >= width / 2.0)
+    fail("ReconParams.cor_offset = {} puts the rotation axis off the {}-pixel detector (|offset| < {})", p.cor_offset(), width,
+         width / 2);
+  plan.fbp.filter = parse_filter_window(p.filter());
+  plan.fbp.filter_cutoff = p.filter_cutoff();
+  plan.fbp.geometry.columns = width;
+  plan.fbp.geometry.axis = static_cast<float>(width / 2.0 + p.cor_offset());
+  for (int i : plan.projections)
+    plan.fbp.geometry.angles_rad.push_back(static_cast<float>(angles[static_cast<std::size_t>(i)] * std::numbers::pi / 180.0));
+  plan.fbp.circular_mask = p.circular_mask();
+  plan.fbp.mask_ratio = p.mask_ratio();
+  plan.fbp.threads = p.threads();
+  if (p.output_units() == "per-cm") {
+    const double pixel_um = p.pixel_size_um() > 0 ? p.pixel_size_um() : info.pixel_size_um.value_or(0.0);
+    if (!(pixel_um > 0))
+      fail("values per cm need the pixel size, and {} does not store one: pass --pixel-size", file);
+    plan.fbp.value_scale = static_cast<float>(1e4 / pixel_um);  // μ per pixel / (pixel in cm)
+  }
+
+  if (p.flat_field()) {
+    plan.flats = info.flats();
+    plan.darks = info.darks();
+    if (plan.flats == 0)
+      fail("{} has no flat fields; pass --no-flat-field if its values are already normalised", file);
+    if (plan.darks == 0) spdlog::warn("{} has no dark fields: the dark level is taken as 0", file);
+  }
+  return plan;
+}
+
+// Reads every flat (or dark) taken before and after the scan for `rows` and averages them.
+std::vector<float> averaged_reference(ScanReader& scan, Frames before, Frames after, Range rows, FrameAverage how) {
+  const ScanInfo& info = scan.info();
+  const std::size_t n = static_cast<std::size_t>(info.columns);
+  const int first = info.count(before), second = info.count(after), images = first + second;
+  std::vector<float> frames(static_cast<std::size_t>(rows.size()) * images * n), part;
+  for (auto [which, count, offset] : {std::tuple{before, first, 0}, std::tuple{after, second, first}}) {
+    if (count == 0) continue;
+    part.resize(static_cast<std::size_t>(rows.size()) * count * n);
+    scan.read(which, {0, count}, rows, part);
+    for (int r = 0; r < rows.size(); ++r)
+      std::copy_n(part.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * count * n), count * n,
+                  frames.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(r) * images + offset) * n));
+  }
+  std::vector<float> average(static_cast<std::size_t>(rows.size()) * n);
+  average_frames(frames, rows.size(), images, info.columns, how, average);
+  return average;
+}
+
+// Keeps columns [columns.begin, columns.end) of every line of `width` values, in place.
+void crop_columns(std::vector<float>& lines, int width, Range columns) {
+  if (columns.begin == 0 && columns.end == width) return;
+  const std::size_t count = lines.size() / static_cast<std::size_t>(width);
+  for (std::size_t line = 0; line < count; ++line)
+    std::copy_n(lines.begin() + static_cast<std::ptrdiff_t>(line * width + columns.begin), columns.size(),
+                lines.begin() + static_cast<std::ptrdiff_t>(line * columns.size()));
+  lines.resize(count * static_cast<std::size_t>(columns.size()));
+}
+
+// Raw projections of `rows`, laid out (row, projection, column), the chosen projections only.
+std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& chosen, Range rows) {
+  const ScanInfo& info = scan.info();
+  const std::size_t n = static_cast<std::size_t>(info.columns);
+  const std::size_t count = chosen.size();
+  std::vector<float> slab(static_cast<std::size_t>(rows.size()) * count * n);
+  if (static_cast<int>(count) == info.projections) {
+    scan.read(Frames::projections, {0, info.projections}, rows, slab);
+    return slab;
+  }
+  std::vector<float> one(static_cast<std::size_t>(rows.size()) * n);
+  for (std::size_t k = 0; k < count; ++k) {
+    scan.read(Frames::projections, {chosen[k], chosen[k] + 1}, rows, one);
+    for (int r = 0; r < rows.size(); ++r)
+      std::copy_n(one.begin() + static_cast<std::ptrdiff_t>(r * n), n,
+                  slab.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(r) * count + k) * n));
+  }
+  return slab;
+}
+
+// Whether to run on the GPU for the requested device ("cpu", "gpu", "auto").
+bool use_gpu(const std::string& device) {
+  if (device == "cpu") return false;
+  std::string why;
+  const bool available = cuda::device_available(&why);
+  if (device == "gpu" && !available) fail("device 'gpu' was requested but no GPU can be used: {}", why);
+  if (!available) spdlog::info("no GPU ({}): reconstructing on the CPU", why);
+  return available;
+}
+
+}  // namespace
+
+BatchResult reconstruct_scan(const BatchRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const ReconParams& p = request.params;
+  auto scan = open_scan(request.input, p.layout().empty() ? std::nullopt : std::optional(parse_layout(p.layout())));
+  const ScanInfo& info = scan->info();
+  const Plan plan = make_plan(p, info);
+  const int width = plan.columns.size();
+  const int projections = static_cast<int>(plan.projections.size());
+
+  const SlabShape shape{info.projections, info.columns, projections, width, plan.flats + plan.darks};
+  const std::int64_t budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
+  const int slab_rows = rows_per_slab(budget, plan.rows.size(), shape);
+  spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
+               "slices {} x {}), {} rows per slab",
+               info.path.string(), info.rows, info.projections, info.columns, to_string(info.layout), plan.rows.begin,
+               plan.rows.end, projections, info.projections, width, width, slab_rows);
+
+  OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
+                    p.out_min(), p.out_max()};
+  auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
+                                  {info.path.string(), params_to_json(p), TOMO_VERSION});
+  const FbpReconstructor fbp(plan.fbp);
+  const TransmissionBounds bounds{p.min_transmission(), 1.0f / p.min_transmission()};
+  const int threads = resolve_threads(p.threads());
+  const bool gpu = use_gpu(p.device());
+  const std::size_t slice_size = static_cast<std::size_t>(width) * width;
+
+  BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, 0, 0, 0};
+  const int preview_row = plan.rows.begin + plan.rows.size() / 2;
+  for (int first = plan.rows.begin; first < plan.rows.end; first += slab_rows) {
+    const Range rows{first, std::min(first + slab_rows, plan.rows.end)};
+    auto sinograms = read_projections(*scan, plan.projections, rows);
+    crop_columns(sinograms, info.columns, plan.columns);
+    FlatField flat_field = identity_flat_field(rows.size(), width);
+    if (p.flat_field()) {
+      const auto how = parse_frame_average(p.flat_average());
+      auto flat = averaged_reference(*scan, Frames::flats_before, Frames::flats_after, rows, how);
+      auto dark = plan.darks > 0 ? averaged_reference(*scan, Frames::darks_before, Frames::darks_after, rows, how)
+                                 : std::vector<float>(flat.size(), 0.0f);
+      crop_columns(flat, info.columns, plan.columns);
+      crop_columns(dark, info.columns, plan.columns);
+      try {
+        flat_field = make_flat_field(dark, flat, rows.size(), width);
+      } catch (const Error& e) {
+        fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());
+      }
+    }
+    result.defective_flat_pixels += flat_field.defective_pixels;
+    std::vector<float> slices(static_cast<std::size_t>(rows.size()) * slice_size);
+    if (gpu) {
+      result.clamped_pixels += cuda::correct_projections(sinograms, projections, flat_field, p.minus_log(), bounds);
+      cuda::reconstruct(plan.fbp, sinograms, rows.size(), slices);
+    } else {
+      result.clamped_pixels += correct_projections(sinograms, projections, flat_field, p.minus_log(), bounds, threads);
+      fbp.reconstruct(sinograms, rows.size(), slices);
+    }
+    for (int r = rows.begin; r < rows.end; ++r) {
+      const std::span<const float> slice(slices.data() + static_cast<std::size_t>(r - rows.begin) * slice_size, slice_size);
+      writer->write(r, slice);
+      if (r == preview_row && request.preview_png) write_png_preview(*request.preview_png, slice, width, width);
+      if (request.on_progress) request.on_progress(r - plan.rows.begin + 1, plan.rows.size());
+    }
+  }
+  writer->finish();
+  for (int r = plan.rows.begin; r < plan.rows.end; ++r) {
+    auto path = writer->path_of(r);
+    if (result.outputs.empty() || result.outputs.back() != path) result.outputs.push_back(path);
+  }
+  if (result.clamped_pixels > 0)
+    spdlog::warn("{} pixels had a transmission outside [{}, {}] and were clamped before the log", result.clamped_pixels,
+                 bounds.min, bounds.max);
+  if (result.defective_flat_pixels > 0)
+    spdlog::warn("{} flat-field pixels were not above the dark; they use a neighbour's gain", result.defective_flat_pixels);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace tomo

@@ -1,0 +1,26 @@
+#pragma once
+// The GPU path of the reconstruction: flat/dark correction and -log, ramp filter with cuFFT,
+// backprojection. Same contracts as the CPU functions (flat_field.hpp, fbp.hpp) and the same
+// per-element math (correction_math.hpp, ramp_filter_math.hpp, backprojection_math.hpp), so
+// the CPU tests check the arithmetic the GPU runs. Built only when nvcc was found.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "kernels/fbp.hpp"
+#include "kernels/flat_field.hpp"
+
+namespace tomo::cuda {
+
+// True when this build has CUDA kernels and a usable device; otherwise `why` says what is
+// missing (no CUDA in this build, no driver, no device).
+bool device_available(std::string* why);
+
+// As tomo::correct_projections, on the GPU.
+std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
+                                 bool minus_log, TransmissionBounds bounds);
+
+// As FbpReconstructor::reconstruct, on the GPU (the sinograms are left unfiltered on the host).
+void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out);
+
+}  // namespace tomo::cuda

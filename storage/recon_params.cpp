@@ -1,0 +1,156 @@
+#include "storage/recon_params.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cctype>
+#include <cmath>
+#include <set>
+
+#include "kernels/error.hpp"
+#include "kernels/ramp_filter.hpp"
+#include "storage/scan_reader.hpp"
+
+namespace tomo {
+
+ReconParams default_params() {
+  ReconParams p;
+  p.set_layout("");
+  p.set_slice_from(0);
+  p.set_slice_to(-1);
+  p.set_projection_step(1);
+  p.set_crop_top(0);
+  p.set_crop_bottom(0);
+  p.set_crop_left(0);
+  p.set_crop_right(0);
+  p.set_angle_span_deg(180.0);
+  p.set_angle_first_deg(0.0);
+  p.set_ignore_file_angles(false);
+  p.set_flat_field(true);
+  p.set_flat_average("mean");
+  p.set_minus_log(true);
+  p.set_min_transmission(1e-4f);
+  p.set_method("fbp");
+  p.set_filter("ram-lak");
+  p.set_filter_cutoff(1.0f);
+  p.set_cor_offset(0.0);
+  p.set_circular_mask(true);
+  p.set_mask_ratio(1.0f);
+  p.set_pixel_size_um(0.0);
+  p.set_output_units("per-pixel");
+  p.set_format("tiff");
+  p.set_prefix("slice");
+  p.set_output_type("float32");
+  p.set_out_min(0.0f);
+  p.set_out_max(0.0f);
+  p.set_threads(0);
+  p.set_memory_bytes(0);
+  // The CUDA kernels compile and share the CPU's per-element math, but have not yet run on a
+  // GPU in this project's tests, so the GPU is used only when asked for.
+  p.set_device("cpu");
+  return p;
+}
+
+ReconParams with_defaults(const ReconParams& overrides) {
+  ReconParams p = default_params();
+  // proto3 `optional` fields are merged when present, so an explicit false or 0 wins.
+  p.MergeFrom(overrides);  // the defaults have no angle list, so a given list is taken as is
+  return p;
+}
+
+ReconParams params_from_json(const std::string& json, const std::string& source) {
+  ReconParams parsed;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &parsed, options);
+  if (!status.ok()) fail("{}: not valid reconstruction parameters: {}", source, status.ToString());
+  return parsed;
+}
+
+std::string params_to_json(const ReconParams& params) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  const auto status = google::protobuf::util::MessageToJsonString(params, &json, options);
+  if (!status.ok()) fail("could not print parameters as JSON: {}", status.ToString());
+  return json;
+}
+
+namespace {
+
+template <class T>
+void check_range(const char* field, T value, T low, T high, const char* shown_range) {
+  if (!(value >= low && value <= high)) fail("ReconParams.{} = {} is out of range {}", field, value, shown_range);
+}
+
+void check_member(const char* field, const std::string& value, const std::set<std::string>& allowed) {
+  if (allowed.count(value)) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  fail("ReconParams.{} = '{}' is not one of: {}", field, value, list);
+}
+
+}  // namespace
+
+void validate(const ReconParams& p) {
+  if (!p.layout().empty()) parse_layout(p.layout());
+  check_range("slice_from", p.slice_from(), 0, 1 << 24, "[0, 16777216]");
+  if (p.slice_to() != -1 && p.slice_to() <= p.slice_from())
+    fail("ReconParams.slice_to = {} must be -1 (to the last row) or greater than slice_from = {}", p.slice_to(),
+         p.slice_from());
+  check_range("projection_step", p.projection_step(), 1, 10000, "[1, 10000]");
+  check_range("crop_top", p.crop_top(), 0, 1 << 20, "[0, 1048576]");
+  check_range("crop_bottom", p.crop_bottom(), 0, 1 << 20, "[0, 1048576]");
+  check_range("crop_left", p.crop_left(), 0, 1 << 20, "[0, 1048576]");
+  check_range("crop_right", p.crop_right(), 0, 1 << 20, "[0, 1048576]");
+  for (int i = 0; i < p.angles_deg_size(); ++i)
+    if (!std::isfinite(p.angles_deg(i))) fail("ReconParams.angles_deg[{}] = {} is not a finite angle", i, p.angles_deg(i));
+  check_range("angle_span_deg", p.angle_span_deg(), 1e-3, 360.0, "(0, 360]");
+  check_range("angle_first_deg", p.angle_first_deg(), -360.0, 360.0, "[-360, 360]");
+  check_member("flat_average", p.flat_average(), {"mean", "median"});
+  check_range("min_transmission", p.min_transmission(), 1e-12f, 0.5f, "[1e-12, 0.5]");
+  check_member("method", p.method(), {"fbp"});
+  parse_filter_window(p.filter());
+  check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");
+  check_range("cor_offset", p.cor_offset(), -1e5, 1e5, "[-100000, 100000] pixels");
+  check_range("mask_ratio", p.mask_ratio(), 1e-3f, 1.5f, "(0, 1.5]");
+  check_range("pixel_size_um", p.pixel_size_um(), 0.0, 1e5, "[0, 100000] (0 = from the file)");
+  check_member("output_units", p.output_units(), {"per-pixel", "per-cm"});
+  check_member("format", p.format(), {"tiff", "hdf5"});
+  if (p.prefix().empty() || p.prefix().find('/') != std::string::npos)
+    fail("ReconParams.prefix = '{}' must be a non-empty file name prefix without '/'", p.prefix());
+  check_member("output_type", p.output_type(), {"float32", "uint16", "uint8"});
+  if (p.output_type() != "float32") {
+    if (!std::isfinite(p.out_min()) || !std::isfinite(p.out_max()) || !(p.out_min() < p.out_max()))
+      fail("ReconParams.out_min = {} and out_max = {}: {} output needs a finite range with out_min < out_max",
+           p.out_min(), p.out_max(), p.output_type());
+  }
+  check_member("device", p.device(), {"cpu", "gpu", "auto"});
+  check_range("threads", p.threads(), 0, 1024, "[0, 1024] (0 = all cores)");
+  if (p.memory_bytes() != 0) check_range("memory_bytes", p.memory_bytes(), std::int64_t{16} << 20, std::int64_t{1} << 50, "[16 MiB, 1 PiB] or 0 (automatic)");
+}
+
+std::int64_t parse_memory_size(const std::string& text) {
+  std::size_t used = 0;
+  double number = 0;
+  try {
+    number = std::stod(text, &used);
+  } catch (const std::exception&) {
+    fail("memory size '{}' is not a number with an optional unit (K, M, G, T)", text);
+  }
+  std::string unit = text.substr(used);
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
+  else if (unit.ends_with("B")) unit.resize(unit.size() - 1);
+  double scale = 1;
+  if (unit == "K") scale = 1024.0;
+  else if (unit == "M") scale = 1024.0 * 1024;
+  else if (unit == "G") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty()) fail("memory size '{}' has an unknown unit '{}' (use K, M, G or T)", text, unit);
+  if (!(number > 0) || !std::isfinite(number)) fail("memory size '{}' must be positive", text);
+  return static_cast<std::int64_t>(number * scale);
+}
+
+}  // namespace tomo

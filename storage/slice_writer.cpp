@@ -1,0 +1,99 @@
+#include "storage/slice_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "kernels/error.hpp"
+#include "storage/nxtomoproc_writer.hpp"
+
+namespace tomo {
+namespace fs = std::filesystem;
+
+OutputFormat parse_output_format(const std::string& name) {
+  if (name == "tiff") return OutputFormat::tiff;
+  if (name == "hdf5") return OutputFormat::hdf5;
+  fail("unknown output format '{}' (use tiff or hdf5)", name);
+}
+
+void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write_to) {
+  fs::path temporary = path;
+  temporary += ".part";
+  try {
+    write_to(temporary);
+    fs::rename(temporary, path);
+  } catch (...) {
+    std::error_code ignored;  // the original error is the one worth reporting
+    fs::remove(temporary, ignored);
+    throw;
+  }
+}
+
+namespace {
+
+void prepare_folder(const fs::path& folder) {
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) fail("output folder {}: cannot create it: {}", folder.string(), error.message());
+  const fs::path probe = folder / ".tomoedge-write-test";
+  {
+    std::ofstream out(probe);
+    if (!(out << "x")) fail("output folder {} is not writable", folder.string());
+  }
+  fs::remove(probe, error);
+}
+
+class TiffStackWriter final : public SliceWriter {
+ public:
+  TiffStackWriter(OutputSpec spec, int n) : spec_(std::move(spec)), n_(n) {}
+
+  void write(int row, std::span<const float> slice) override {
+    write_atomically(path_of(row), [&](const fs::path& temporary) {
+      write_tiff(temporary, slice, n_, n_, spec_.type, spec_.low, spec_.high);
+    });
+  }
+  void finish() override {}
+  fs::path path_of(int row) const override { return spec_.folder / fmt::format("{}_{:04d}.tif", spec_.prefix, row); }
+
+ private:
+  OutputSpec spec_;
+  int n_;
+};
+
+class VolumeWriter final : public SliceWriter {
+ public:
+  VolumeWriter(const OutputSpec& spec, int first_row, int rows, int n, const Provenance& provenance)
+      : path_(spec.folder / (spec.prefix + ".h5")),
+        volume_(fs::path(path_) += ".part", first_row, rows, n, spec.type, spec.low, spec.high, provenance) {}
+  ~VolumeWriter() override {
+    if (!finished_) {
+      volume_.close();
+      std::error_code ignored;
+      fs::remove(fs::path(path_) += ".part", ignored);
+    }
+  }
+  void write(int row, std::span<const float> slice) override { volume_.write(row, slice); }
+  void finish() override {
+    volume_.close();
+    fs::rename(fs::path(path_) += ".part", path_);
+    finished_ = true;
+  }
+  fs::path path_of(int) const override { return path_; }
+
+ private:
+  fs::path path_;
+  NxTomoProcFile volume_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int n,
+                                               const Provenance& provenance) {
+  prepare_folder(spec.folder);
+  if (spec.format == OutputFormat::tiff) return std::make_unique<TiffStackWriter>(spec, n);
+  return std::make_unique<VolumeWriter>(spec, first_row, rows, n, provenance);
+}
+
+}  // namespace tomo
