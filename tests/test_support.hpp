@@ -1,0 +1,59 @@
+#pragma once
+// Helpers shared by the tests: scratch folders, running the tomoedge binary, reading strings.
+#include <hdf5.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "storage/hdf5_handle.hpp"
+
+namespace tomo::test {
+
+// A fresh, empty folder for one test (under $TOMO_TEST_TMP when set).
+inline std::filesystem::path scratch_dir(const std::string& name) {
+  const char* root = std::getenv("TOMO_TEST_TMP");
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir = (root ? std::filesystem::path(root) : std::filesystem::temp_directory_path() / "tomoedge-tests") /
+             (std::string(info->test_suite_name()) + "." + info->name() + "." + name + "." + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `tomoedge ARGS` and collects its output and exit code.
+inline CommandResult run_tomoedge(const std::string& args) {
+  CommandResult result;
+  const std::string command = std::string(TOMOEDGE_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer;
+  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// A scalar string dataset.
+inline std::string read_string(hid_t file, const char* path) {
+  h5::Dataset dataset(H5Dopen2(file, path, H5P_DEFAULT));
+  if (!dataset) return "<missing " + std::string(path) + ">";
+  h5::Datatype type(H5Dget_type(dataset.get()));
+  std::string value(H5Tget_size(type.get()), '\0');
+  h5::Datatype memory(H5Tcopy(H5T_C_S1));
+  H5Tset_size(memory.get(), value.size());
+  if (H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, value.data()) < 0) return "<unreadable>";
+  return value.substr(0, value.find('\0'));
+}
+
+}  // namespace tomo::test
