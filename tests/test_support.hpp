@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -54,6 +55,32 @@ inline std::string read_string(hid_t file, const char* path) {
   H5Tset_size(memory.get(), value.size());
   if (H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, value.data()) < 0) return "<unreadable>";
   return value.substr(0, value.find('\0'));
+}
+
+}  // namespace tomo::test
+
+namespace tomo::test {
+
+// A whole float dataset (any stored type) and its shape.
+struct FloatArray {
+  std::vector<hsize_t> shape;
+  std::vector<float> values;
+};
+
+inline FloatArray read_floats(const std::filesystem::path& file_path, const char* dataset_path) {
+  FloatArray result;
+  h5::File file(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file) return result;
+  h5::Dataset dataset(H5Dopen2(file.get(), dataset_path, H5P_DEFAULT));
+  if (!dataset) return result;
+  h5::Dataspace space(H5Dget_space(dataset.get()));
+  result.shape.resize(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space.get())));
+  H5Sget_simple_extent_dims(space.get(), result.shape.data(), nullptr);
+  std::size_t count = 1;
+  for (auto d : result.shape) count *= d;
+  result.values.resize(count);
+  if (H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, result.values.data()) < 0) result.values.clear();
+  return result;
 }
 
 }  // namespace tomo::test
