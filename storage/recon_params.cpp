@@ -128,7 +128,7 @@ void validate(const ReconParams& p) {
   }
   check_member("device", p.device(), {"cpu", "gpu", "auto"});
   check_range("threads", p.threads(), 0, 1024, "[0, 1024] (0 = all cores)");
-  if (p.memory_bytes() != 0) check_range("memory_bytes", p.memory_bytes(), std::int64_t{16} << 20, std::int64_t{1} << 50, "[16 MiB, 1 PiB] or 0 (automatic)");
+  if (p.memory_bytes() != 0) check_range("memory_bytes", p.memory_bytes(), std::int64_t{1} << 20, std::int64_t{1} << 50, "[1 MiB, 1 PiB] or 0 (automatic)");
 }
 
 std::int64_t parse_memory_size(const std::string& text) {

@@ -75,6 +75,25 @@ TEST_F(ReconEndToEnd, PhantomReconstructsWithinTolerance) {
   }
 }
 
+TEST_F(ReconEndToEnd, SmallMemoryBudgetSplitsIntoSlabsWithTheSameResult) {
+  // One row of this scan needs 360 × 128 × 4 B × 2 (raw and corrected) + 128² × 4 B ≈ 0.43 MiB
+  // plus its flats and darks, so 1 MiB holds two rows: the 4 rows take two slabs.
+  const auto whole = run_tomoedge(fmt::format("recon {} --out {} --cor-offset 3 --format hdf5", scan().string(), (*dir_ / "whole").string()));
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  const auto log = run_tomoedge(fmt::format("recon {} --out {} --cor-offset 3 --memory 1M", scan().string(), (*dir_ / "slabs").string()));
+  ASSERT_EQ(log.exit_code, 0) << log.output;
+  EXPECT_NE(log.output.find("2 rows per slab"), std::string::npos) << log.output;
+  const auto volume = tomo::test::read_floats(*dir_ / "whole" / "slice.h5", "/entry/data/data");
+  ASSERT_EQ(volume.shape, (std::vector<hsize_t>{kRows, kColumns, kColumns}));
+  const std::size_t size = std::size_t{kColumns} * kColumns;
+  for (int row = 0; row < kRows; ++row) {
+    const auto slab_slice = tomo::read_tiff(*dir_ / "slabs" / fmt::format("slice_{:04d}.tif", row)).pixels;
+    // The TIFF of a slab and the HDF5 volume of the whole scan hold the same floats.
+    EXPECT_TRUE(std::equal(slab_slice.begin(), slab_slice.end(), volume.values.begin() + static_cast<std::ptrdiff_t>(row * size)))
+        << "row " << row;
+  }
+}
+
 TEST_F(ReconEndToEnd, KnownCentreOffsetGivesTheBestSlice) {
   const auto region = tomo::disc_region(kColumns, 0.95f);
   const auto expected = truth(1);
