@@ -1,0 +1,383 @@
+#include "kernels/scan_simulator.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <numbers>
+
+#include "kernels/error.hpp"
+#include "kernels/parallel.hpp"
+
+namespace tomo {
+namespace {
+
+// Stream words that keep the fixed patterns and the defect choice apart from the frames' noise
+// (whose first word is the ImageKind: 0, 1 or 2).
+constexpr std::uint64_t kPixelSensitivityStream = 10;
+constexpr std::uint64_t kDarkPatternStream = 11;
+constexpr std::uint64_t kDefectStream = 12;
+
+// Bounds that keep a simulation to something a workstation writes in minutes, not days.
+constexpr int kMaxProjections = 100000;
+constexpr int kMaxFrames = 10000;
+constexpr int kMaxRows = 16384;
+constexpr int kMinColumns = 16;  // below this the phantom is a few pixels wide, with no margin
+constexpr int kMaxColumns = 16384;
+constexpr double kMaxBytes = 64.0 * (1ULL << 30);
+// Beyond this a "photon count" is a typo, not a detector: the noise would be invisible anyway.
+constexpr double kMaxPhotons = 1e9;
+
+std::uint64_t splitmix64(std::uint64_t& x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  std::uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// Hashes the seed and three words into one well-mixed 64-bit value.
+std::uint64_t mix(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  std::uint64_t x = seed;
+  std::uint64_t h = splitmix64(x);
+  for (const std::uint64_t word : {a, b, c}) {
+    x = h ^ word;
+    h = splitmix64(x);
+  }
+  return h;
+}
+
+// A fixed-pattern value in [−1, 1) for a pixel: the same at every frame, so flats share it.
+double pattern_value(std::uint64_t seed, std::uint64_t stream, int row, int column) {
+  const std::uint64_t h = mix(seed, stream, static_cast<std::uint64_t>(row), static_cast<std::uint64_t>(column));
+  return static_cast<double>(h >> 11) * 0x1.0p-52 - 1.0;
+}
+
+// log(k!) for the PTRS acceptance test: exact sums for small k, Stirling's series above (error
+// below 1e-10 for k ≥ 10). std::lgamma would do, but writes the global signgam from threads.
+double log_factorial(double k) {
+  if (k < 10.0) {
+    double sum = 0.0;
+    for (int i = 2; i <= static_cast<int>(k); ++i) sum += std::log(i);
+    return sum;
+  }
+  const double inv = 1.0 / k, inv2 = inv * inv;
+  return (k + 0.5) * std::log(k) - k + 0.5 * std::log(2.0 * std::numbers::pi) +
+         inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 / 1260.0));
+}
+
+void check_count(const char* flag, long long value, long long low, long long high, const char* why = "") {
+  if (value < low || value > high) fail("{} {} is out of range: allowed {} to {}{}", flag, value, low, high, why);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- parameters
+
+void validate(const SimulationParams& p) {
+  check_count("--projections", p.projections, 1, kMaxProjections);
+  check_count("--rows", p.rows, 1, kMaxRows);
+  check_count("--columns", p.columns, kMinColumns, kMaxColumns);
+  check_count("--flats", p.flats, 1, kMaxFrames);
+  check_count("--darks", p.darks, 1, kMaxFrames);
+  if (p.span_deg != 180.0 && p.span_deg != 360.0) fail("--span {} is not allowed: use 180 or 360 (degrees)", p.span_deg);
+  if (!(p.photons > 0.0 && p.photons <= kMaxPhotons))
+    fail("--photons {} is out of range: allowed above 0 up to {:g}", p.photons, kMaxPhotons);
+  check_count("--defective-columns", p.defective_columns, 0, p.columns / 4, " (a quarter of --columns)");
+
+  const double scan_bytes = 2.0 * p.rows * p.columns * (static_cast<double>(p.projections) + p.flats + p.darks);
+  const double truth_bytes = 4.0 * p.rows * static_cast<double>(p.columns) * p.columns;
+  if (scan_bytes > kMaxBytes || truth_bytes > kMaxBytes)
+    fail("--projections {} × --rows {} × --columns {} makes a {:.1f} GiB scan and a {:.1f} GiB truth file; "
+         "the simulator writes at most {:.0f} GiB each",
+         p.projections, p.rows, p.columns, scan_bytes / (1 << 30), truth_bytes / (1 << 30), kMaxBytes / (1 << 30));
+
+  // The phantom must stay on the detector at every angle, with a pixel to spare.
+  const Phantom phantom(shepp_logan_3d(), 1, p.columns);
+  const double max_offset = 0.5 * p.columns - phantom.radius_px() - 1.0;
+  if (!std::isfinite(p.cor_offset) || std::abs(p.cor_offset) > max_offset)
+    fail("--cor-offset {} would move the phantom off the detector: with --columns {} it must lie within ±{:.1f} pixels",
+         p.cor_offset, p.columns, max_offset);
+
+  check_count("detector_subsamples", p.detector_subsamples, 1, 64);
+  check_count("truth_subsamples", p.truth_subsamples, 1, 64);
+  if (!(p.read_noise >= 0.0) || !(p.dark_level >= 0.0) || !(p.dark_pattern >= 0.0))
+    fail("detector model: read noise {}, dark level {} and dark pattern {} must be ≥ 0", p.read_noise, p.dark_level,
+         p.dark_pattern);
+  // The brightest flat (gain up to 1 + spread) plus the dark must fit uint16 with room for noise.
+  if (!(p.full_scale_counts > 0.0 && p.full_scale_counts * (1.0 + p.pixel_sensitivity_spread) + p.dark_level < 60000.0))
+    fail("detector model: full scale {} counts with dark {} would saturate uint16", p.full_scale_counts, p.dark_level);
+}
+
+double beam_profile(int row, int rows, int column, int columns) {
+  const double u = (column + 0.5) / columns - 0.55;  // beam centre at 55 % of the width
+  const double horizontal = 0.6 + 0.4 * std::exp(-0.5 * (u / 0.35) * (u / 0.35));
+  const double v = (row + 0.5) / rows - 0.5;
+  const double vertical = 1.0 - 0.2 * v * v;  // 5 % dimmer at the top and bottom
+  return horizontal * vertical;
+}
+
+// ---------------------------------------------------------------- random numbers
+
+NoiseStream::NoiseStream(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  std::uint64_t x = mix(seed, a, b, c);
+  for (auto& word : state_) word = splitmix64(x);
+}
+
+std::uint64_t NoiseStream::next() {
+  // xoshiro256++ (Blackman & Vigna, 2019).
+  const std::uint64_t result = std::rotl(state_[0] + state_[3], 23) + state_[0];
+  const std::uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = std::rotl(state_[3], 45);
+  return result;
+}
+
+double NoiseStream::uniform() {
+  // 53 random bits, shifted half a step so that neither 0 nor 1 comes out (log(0) is -inf).
+  return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double NoiseStream::normal() {
+  if (has_spare_normal_) {
+    has_spare_normal_ = false;
+    return spare_normal_;
+  }
+  double u = 0, v = 0, s = 0;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  const double factor = std::sqrt(-2.0 * std::log(s) / s);
+  spare_normal_ = v * factor;
+  has_spare_normal_ = true;
+  return u * factor;
+}
+
+std::uint32_t NoiseStream::poisson(double mean) {
+  if (!(mean > 0.0)) return 0;
+  if (mean < 10.0) {
+    // Multiplication method: the number of uniforms whose running product stays above e^−mean.
+    const double limit = std::exp(-mean);
+    std::uint32_t k = 0;
+    for (double product = uniform(); product > limit; product *= uniform()) ++k;
+    return k;
+  }
+  // PTRS: W. Hörmann, "The transformed rejection method for generating Poisson random
+  // variables", Insurance: Mathematics and Economics 12 (1993) 39–45. About 86 % of draws take
+  // the quick acceptance with two uniforms and no logarithm.
+  const double root = std::sqrt(mean), log_mean = std::log(mean);
+  const double b = 0.931 + 2.53 * root;
+  const double a = -0.059 + 0.02483 * b;
+  const double log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4));
+  const double v_r = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    const double u = uniform() - 0.5;
+    const double v = uniform();
+    const double us = 0.5 - std::abs(u);
+    const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= v_r) return static_cast<std::uint32_t>(k);
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + log_inv_alpha - std::log(a / (us * us) + b) <= -mean + k * log_mean - log_factorial(k))
+      return static_cast<std::uint32_t>(k);
+  }
+}
+
+std::uint16_t detector_counts(double expected_photons, double counts_per_photon, double dark_offset, double read_noise,
+                              NoiseStream& noise) {
+  const double photons = noise.poisson(expected_photons);
+  const double value = std::round(counts_per_photon * photons + dark_offset + read_noise * noise.normal());
+  return static_cast<std::uint16_t>(std::clamp(value, 0.0, 65535.0));
+}
+
+// ---------------------------------------------------------------- the simulator
+
+// Expected photons and dark offset of every pixel of one detector row.
+struct ScanSimulator::DetectorRow {
+  std::vector<double> flat_photons;        // I0 · g(k, c): open beam, as the flats see it
+  std::vector<double> projection_photons;  // I0 · g(k, c) · d(c): as the projections see it
+  std::vector<double> dark_offset;         // o(k, c), counts
+};
+
+ScanSimulator::ScanSimulator(SimulationParams params)
+    : params_((validate(params), params)), phantom_(shepp_logan_3d(), params_.rows, params_.columns) {
+  const int n = params_.columns;
+  defect_gain_.assign(static_cast<std::size_t>(n), 1.0);
+  if (params_.defective_columns == 0) return;
+  // Defects only matter where the sample is: pick them among the columns its shadow covers, so
+  // that every ring they make lies inside the reconstructed object.
+  const double reach = 0.9 * phantom_.radius_px();
+  std::vector<int> candidates;
+  for (int c = 0; c < n; ++c)
+    if (std::abs(c - axis()) < reach) candidates.push_back(c);
+  NoiseStream choose(params_.seed, kDefectStream, 0, 0);
+  const std::size_t k = std::min(candidates.size(), static_cast<std::size_t>(params_.defective_columns));
+  for (std::size_t i = 0; i < k; ++i) {  // partial Fisher–Yates shuffle
+    const std::size_t j = i + static_cast<std::size_t>(choose.uniform() * static_cast<double>(candidates.size() - i));
+    std::swap(candidates[i], candidates[std::min(j, candidates.size() - 1)]);
+    const double size = params_.defect_min + (params_.defect_max - params_.defect_min) * choose.uniform();
+    const double sign = choose.uniform() < 0.5 ? -1.0 : 1.0;
+    defect_gain_[static_cast<std::size_t>(candidates[i])] = 1.0 + sign * size;
+  }
+  defective_columns_.assign(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k));
+  std::sort(defective_columns_.begin(), defective_columns_.end());
+}
+
+double ScanSimulator::axis() const { return 0.5 * params_.columns + params_.cor_offset; }
+
+double ScanSimulator::counts_per_photon() const { return std::min(1.0, params_.full_scale_counts / params_.photons); }
+
+std::vector<double> ScanSimulator::angles_deg() const {
+  std::vector<double> angles(static_cast<std::size_t>(params_.projections));
+  for (int i = 0; i < params_.projections; ++i)
+    angles[static_cast<std::size_t>(i)] = i * params_.span_deg / params_.projections;
+  return angles;
+}
+
+int ScanSimulator::frames(ImageKind kind) const {
+  switch (kind) {
+    case ImageKind::projection: return params_.projections;
+    case ImageKind::flat: return params_.flats;
+    case ImageKind::dark: return params_.darks;
+  }
+  return 0;
+}
+
+ScanSimulator::DetectorRow ScanSimulator::detector_row(int row) const {
+  const int n = params_.columns;
+  DetectorRow d;
+  d.flat_photons.resize(static_cast<std::size_t>(n));
+  d.projection_photons.resize(static_cast<std::size_t>(n));
+  d.dark_offset.resize(static_cast<std::size_t>(n));
+  for (int c = 0; c < n; ++c) {
+    const auto i = static_cast<std::size_t>(c);
+    const double sensitivity =
+        1.0 + params_.pixel_sensitivity_spread * pattern_value(params_.seed, kPixelSensitivityStream, row, c);
+    d.flat_photons[i] = params_.photons * beam_profile(row, params_.rows, c, n) * sensitivity;
+    d.projection_photons[i] = d.flat_photons[i] * defect_gain_[i];
+    d.dark_offset[i] = params_.dark_level + params_.dark_pattern * pattern_value(params_.seed, kDarkPatternStream, row, c);
+  }
+  return d;
+}
+
+void ScanSimulator::check_block(int first_row, int row_count, std::size_t out_size, std::size_t per_row,
+                                const char* what) const {
+  if (first_row < 0 || row_count < 0 || first_row + row_count > params_.rows)
+    fail("simulator: rows [{}, {}) asked for {}, the scan has {} rows", first_row, first_row + row_count, what,
+         params_.rows);
+  if (out_size != per_row * static_cast<std::size_t>(row_count))
+    fail("simulator: output for {} holds {} values, {} rows need {}", what, out_size, row_count,
+         per_row * static_cast<std::size_t>(row_count));
+}
+
+void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::span<double> out) const {
+  const int n = params_.columns;
+  check_block(row, 1, out.size(), static_cast<std::size_t>(n), "expected counts");
+  const DetectorRow d = detector_row(row);
+  std::vector<double> p(static_cast<std::size_t>(n), 0.0);
+  if (kind == ImageKind::projection) {
+    const double theta = angles_deg().at(static_cast<std::size_t>(frame)) * std::numbers::pi / 180.0;
+    project_slice(phantom_.slice(row), theta, axis(), params_.detector_subsamples, p);
+  }
+  for (std::size_t c = 0; c < out.size(); ++c) {
+    double photons = 0.0;
+    if (kind == ImageKind::flat) photons = d.flat_photons[c];
+    if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
+    out[c] = counts_per_photon() * photons + d.dark_offset[c];
+  }
+}
+
+void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::span<std::uint16_t> out,
+                             int threads) const {
+  const int n = params_.columns;
+  const int frame_count = frames(kind);
+  const auto per_row = static_cast<std::size_t>(frame_count) * static_cast<std::size_t>(n);
+  check_block(first_row, row_count, out.size(), per_row, "simulated counts");
+
+  std::vector<DetectorRow> detector(static_cast<std::size_t>(row_count));
+  std::vector<std::vector<Ellipse>> slices(static_cast<std::size_t>(row_count));
+  parallel_for(detector.size(), threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t r = begin; r < end; ++r) {
+      detector[r] = detector_row(first_row + static_cast<int>(r));
+      slices[r] = phantom_.slice(first_row + static_cast<int>(r));
+    }
+  });
+  const std::vector<double> angles = angles_deg();
+  const double kappa = counts_per_photon();
+
+  // One work item per (row, frame): fine enough to keep every thread busy on thin blocks.
+  const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(frame_count);
+  parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> p(static_cast<std::size_t>(n), 0.0);  // line integrals of one frame's row
+    for (std::size_t item = begin; item < end; ++item) {
+      const std::size_t r = item / static_cast<std::size_t>(frame_count);
+      const int frame = static_cast<int>(item % static_cast<std::size_t>(frame_count));
+      const int row = first_row + static_cast<int>(r);
+      const DetectorRow& d = detector[r];
+      NoiseStream noise(params_.seed, static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(row),
+                        static_cast<std::uint64_t>(frame));
+      std::uint16_t* counts = out.data() + item * static_cast<std::size_t>(n);
+      if (kind == ImageKind::projection) {
+        const double theta = angles[static_cast<std::size_t>(frame)] * std::numbers::pi / 180.0;
+        project_slice(slices[r], theta, axis(), params_.detector_subsamples, p);
+      }
+      for (std::size_t c = 0; c < static_cast<std::size_t>(n); ++c) {
+        double photons = 0.0;
+        if (kind == ImageKind::flat) photons = d.flat_photons[c];
+        if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
+        counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
+      }
+    }
+  });
+}
+
+void ScanSimulator::line_integrals(int first_row, int row_count, std::span<float> out, int threads) const {
+  const int n = params_.columns;
+  const auto per_row = static_cast<std::size_t>(params_.projections) * static_cast<std::size_t>(n);
+  check_block(first_row, row_count, out.size(), per_row, "line integrals");
+  const std::vector<double> angles = angles_deg();
+  const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(params_.projections);
+  parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> p(static_cast<std::size_t>(n));
+    int cached_row = -1;
+    std::vector<Ellipse> slice;
+    for (std::size_t item = begin; item < end; ++item) {
+      const int row = first_row + static_cast<int>(item / static_cast<std::size_t>(params_.projections));
+      const std::size_t projection = item % static_cast<std::size_t>(params_.projections);
+      if (row != cached_row) {
+        slice = phantom_.slice(row);
+        cached_row = row;
+      }
+      project_slice(slice, angles[projection] * std::numbers::pi / 180.0, axis(), params_.detector_subsamples, p);
+      std::transform(p.begin(), p.end(), out.begin() + static_cast<std::ptrdiff_t>(item * static_cast<std::size_t>(n)),
+                     [](double v) { return static_cast<float>(v); });
+    }
+  });
+}
+
+void ScanSimulator::truth(int first_row, int row_count, std::span<float> out, int threads) const {
+  const int n = params_.columns;
+  const auto per_row = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+  check_block(first_row, row_count, out.size(), per_row, "the truth");
+  const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(n);
+  parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
+    int cached_row = -1;
+    std::vector<Ellipse> slice;
+    for (std::size_t item = begin; item < end; ++item) {
+      const int row = first_row + static_cast<int>(item / static_cast<std::size_t>(n));
+      const int image_row = static_cast<int>(item % static_cast<std::size_t>(n));
+      if (row != cached_row) {
+        slice = phantom_.slice(row);
+        cached_row = row;
+      }
+      rasterize_slice_row(slice, image_row, params_.truth_subsamples,
+                          out.subspan(item * static_cast<std::size_t>(n), static_cast<std::size_t>(n)));
+    }
+  });
+}
+
+}  // namespace tomo
