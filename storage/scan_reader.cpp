@@ -271,12 +271,33 @@ bool axes_say_sinogram_major(hid_t file) {
   return names.size() == 3 && is_angle(names[1]) && !is_angle(names[0]);
 }
 
+// Without an `axes` attribute the flats and darks can still tell: they share (rows, columns)
+// with the projections, which are axes 1 and 2 projection-major but 0 and 2 sinogram-major.
+// Only a file whose references fit the sinogram-major reading alone counts as TDF.
+bool references_fit_only_sinogram_major(hid_t file, const fs::path& path) {
+  const auto shape_of = [&](const char* name) {
+    return h5::is_dataset(file, name) ? h5::NamedDataset(file, path, name).shape() : std::vector<hsize_t>{};
+  };
+  const std::vector<hsize_t> projections = shape_of("/exchange/data");
+  if (projections.size() != 3) return false;
+  bool projection_major_fits = true, sinogram_major_fits = true, any = false;
+  for (const char* name : {"/exchange/data_white", "/exchange/data_dark"}) {
+    const std::vector<hsize_t> shape = shape_of(name);
+    if (shape.size() != 3) continue;
+    any = true;
+    projection_major_fits = projection_major_fits && shape[1] == projections[1] && shape[2] == projections[2];
+    sinogram_major_fits = sinogram_major_fits && shape[0] == projections[0] && shape[2] == projections[2];
+  }
+  return any && sinogram_major_fits && !projection_major_fits;
+}
+
 Layout detect_hdf5_layout(const fs::path& path) {
   const h5::File file = h5::open_read_only(path);  // a truncated or corrupt file stops here
   h5::QuietErrors quiet;
   if (extension_of(path) == ".tdf") return Layout::tdf;
   if (h5::is_dataset(file.get(), "/exchange/data"))
-    return axes_say_sinogram_major(file.get()) ? Layout::tdf : Layout::dx;
+    return axes_say_sinogram_major(file.get()) || references_fit_only_sinogram_major(file.get(), path) ? Layout::tdf
+                                                                                                      : Layout::dx;
   if (h5::is_dataset(file.get(), "/tomo") || h5::is_dataset(file.get(), "/data")) return Layout::tdf;
   if (has_image_key(file.get())) return Layout::nxtomo;
   fail("{}: an HDF5 file of no known scan layout: it has no /exchange/data (Data Exchange or TDF), no /tomo or "

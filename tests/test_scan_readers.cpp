@@ -424,6 +424,14 @@ TEST(TdfReader, AxesAttributeMarksASinogramMajorExchangeFile) {
   EXPECT_EQ(scan->info().projections, n_projections);
 }
 
+TEST(TdfReader, FlatShapesMarkASinogramMajorExchangeFileWithoutAxes) {
+  const fs::path path = scratch_dir() / "no_axes.h5";
+  write_tdf_new(path, "/exchange", false);  // flats (5, 5, 6) only fit as (rows, images, columns)
+  const auto scan = tomo::open_scan(path);
+  EXPECT_EQ(scan->info().layout, Layout::tdf);
+  EXPECT_EQ(scan->info().projections, n_projections);
+}
+
 // ---- Data Exchange and NXtomo read the same scan identically --------------------------------
 
 TEST(DxReader, ReadsTheSameScanAsTdf) {
