@@ -4,8 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <memory>
@@ -87,16 +85,7 @@ void print_summary(const ScanInfo& info) {
   line("sample", info.sample.empty() ? std::string("-") : info.sample);
 }
 
-// The JSON on stdout is for other programs to parse: log lines (a metadata warning, say) must not
-// mix into it, so while it is printed they go to stderr, at the level the user chose.
-void log_to_stderr() {
-  auto logger = std::make_shared<spdlog::logger>("tomoedge", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_level(spdlog::default_logger()->level());
-  spdlog::set_default_logger(std::move(logger));
-}
-
 void run_info(const InfoOptions& options) {
-  if (options.json) log_to_stderr();
   const std::optional<Layout> layout =
       options.layout.empty() ? std::nullopt : std::optional<Layout>(parse_layout(options.layout));
   const std::unique_ptr<ScanReader> scan = open_scan(options.input, layout);

@@ -1,5 +1,6 @@
 // tomoedge: reconstruct parallel-beam CT scans. `tomoedge --help` lists the subcommands.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  // Log lines go to stderr: stdout carries results other programs parse (info --json, --dump-params).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("tomoedge"));
   app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
 
   tomo::cli::add_info_command(app);

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fmt/format.h>
 
 #include "kernels/image_metrics.hpp"
@@ -59,6 +61,33 @@ class ReconEndToEnd : public ::testing::Test {
 };
 fs::path* ReconEndToEnd::dir_ = nullptr;
 
+// Regions of interest: the inside of each phantom feature, where the truth is constant over a
+// 7 × 7 neighbourhood. The reconstruction's mean there must be the feature's attenuation to within
+// 2% of the phantom's largest value (features of the Shepp–Logan phantom differ by 10% and more).
+void expect_uniform_regions_match(const std::vector<float>& slice, const std::vector<float>& truth, int row) {
+  std::map<float, std::pair<double, int>> regions;  // truth value → (sum of the reconstruction, pixels)
+  const int n = kColumns, h = 3;
+  const auto disc = tomo::disc_region(n, 0.9f);
+  for (int r = h; r < n - h; ++r)
+    for (int j = h; j < n - h; ++j) {
+      const float value = truth[r * n + j];
+      bool uniform = disc[r * n + j];
+      for (int dr = -h; dr <= h && uniform; ++dr)
+        for (int dj = -h; dj <= h && uniform; ++dj) uniform = truth[(r + dr) * n + j + dj] == value;
+      if (!uniform) continue;
+      regions[value].first += slice[r * n + j];
+      regions[value].second += 1;
+    }
+  const float peak = *std::max_element(truth.begin(), truth.end());
+  int checked = 0;
+  for (const auto& [value, sum_count] : regions) {
+    if (sum_count.second < 30) continue;
+    EXPECT_NEAR(sum_count.first / sum_count.second, value, 0.02 * peak) << "row " << row << ", region of " << value;
+    ++checked;
+  }
+  EXPECT_GE(checked, 3) << "row " << row;
+}
+
 TEST_F(ReconEndToEnd, PhantomReconstructsWithinTolerance) {
   const auto slices = reconstruct("plain", "--cor-offset 3");
   const auto region = tomo::disc_region(kColumns, 0.95f);
@@ -69,9 +98,13 @@ TEST_F(ReconEndToEnd, PhantomReconstructsWithinTolerance) {
     const double ssim = tomo::ssim(slices[row], expected, kColumns, region);
     const double mean = tomo::region_mean(slices[row], region), true_mean = tomo::region_mean(expected, region);
     RecordProperty(fmt::format("row{}_psnr", row), fmt::format("{:.2f}", psnr));
-    EXPECT_GT(psnr, 24.0) << "row " << row;
-    EXPECT_GT(ssim, 0.5) << "row " << row;
-    EXPECT_NEAR(mean, true_mean, 0.02 * true_mean) << "row " << row;
+    RecordProperty(fmt::format("row{}_ssim", row), fmt::format("{:.3f}", ssim));
+    RecordProperty(fmt::format("row{}_mean_error", row), fmt::format("{:.4f}", mean / true_mean - 1));
+    // Measured: 30.6–30.9 dB, SSIM 0.935, mean within 0.15% (200 000 photons, 360 projections).
+    EXPECT_GT(psnr, 29.5) << "row " << row;
+    EXPECT_GT(ssim, 0.90) << "row " << row;
+    EXPECT_NEAR(mean, true_mean, 0.01 * true_mean) << "row " << row;
+    expect_uniform_regions_match(slices[row], expected, row);
   }
 }
 
