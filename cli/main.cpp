@@ -12,6 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"tomoedge " TOMO_VERSION " - live and batch reconstruction of parallel-beam CT scans"};
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level may also follow the subcommand
   app.set_version_flag("--version", "tomoedge " TOMO_VERSION);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")

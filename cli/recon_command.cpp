@@ -109,9 +109,11 @@ void run(ReconFlags& f) {
   if (!f.preview.empty()) request.preview_png = f.preview;
   if (isatty(STDERR_FILENO)) request.on_progress = show_progress;
   const auto result = reconstruct_scan(request);
+  const ReconParams& p = request.params;
   std::cout << fmt::format("reconstructed {} slices ({} x {}) in {:.1f} s\n", result.slices, result.slice_width,
                            result.slice_width, result.seconds);
-  if (result.outputs.size() == 1) std::cout << "volume: " << result.outputs.front().string() << "\n";
+  if (p.format() == "hdf5") std::cout << "volume: " << result.outputs.front().string() << "\n";
+  else if (result.outputs.size() == 1) std::cout << "slice: " << result.outputs.front().string() << "\n";
   else std::cout << "slices: " << result.outputs.front().string() << " ... " << result.outputs.back().filename().string() << "\n";
   if (request.preview_png) std::cout << "preview: " << request.preview_png->string() << "\n";
 }
