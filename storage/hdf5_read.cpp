@@ -16,12 +16,6 @@ namespace fs = std::filesystem;
 // Chunk ranks are small; HDF5 itself caps a dataspace at 32 dimensions.
 constexpr int max_rank = 32;
 
-herr_t keep_innermost(unsigned position, const H5E_error2_t* error, void* client_data) {
-  // Walking upward, position 0 is the innermost frame: the one that saw the problem first.
-  if (position == 0 && error->desc != nullptr) *static_cast<std::string*>(client_data) = error->desc;
-  return 0;
-}
-
 herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* client_data) {
   try {
     static_cast<std::vector<std::string>*>(client_data)->push_back(std::string("/") + name);
@@ -102,23 +96,6 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 }  // namespace
-
-QuietErrors::QuietErrors() {
-  if (H5Eget_auto2(H5E_DEFAULT, &saved_function_, &saved_data_) >= 0) saved_ = true;
-  if (H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) < 0) spdlog::debug("could not turn HDF5's error printing off");
-}
-
-QuietErrors::~QuietErrors() {
-  if (saved_ && H5Eset_auto2(H5E_DEFAULT, saved_function_, saved_data_) < 0)
-    spdlog::debug("could not restore HDF5's error printing");
-}
-
-std::string error_detail() {
-  std::string innermost;
-  if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &innermost) < 0 || innermost.empty())
-    return "no detail from HDF5";
-  return innermost;
-}
 
 std::string shape_string(std::span<const hsize_t> shape) {
   return fmt::format("({})", fmt::join(shape, ", "));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "storage/hdf5_errors.hpp"
 #include "storage/hdf5_handle.hpp"
 
 namespace tomo::h5 {
@@ -19,26 +20,6 @@ namespace tomo::h5 {
 // A generic object (group or dataset) opened by path, e.g. to ask what it is.
 using Object = Handle<H5Oclose>;
 
-// HDF5 prints its whole error stack to stderr by default, which tells a user nothing our own
-// message does not. While a QuietErrors lives, this thread's automatic printing is off; the
-// previous setting comes back when it goes. Put one at the top of every public entry point.
-class QuietErrors {
- public:
-  QuietErrors();
-  ~QuietErrors();
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-
- private:
-  H5E_auto2_t saved_function_ = nullptr;
-  void* saved_data_ = nullptr;
-  bool saved_ = false;
-};
-
-// The innermost message on this thread's HDF5 error stack (the most specific one, e.g.
-// "truncated file: eof = 479232, ..."), or "no detail from HDF5". Call it right after the
-// failed call: the next HDF5 call clears the stack.
-std::string error_detail();
 
 // "(181, 2, 640)"
 std::string shape_string(std::span<const hsize_t> shape);

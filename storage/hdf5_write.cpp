@@ -9,31 +9,10 @@
 namespace tomo::h5 {
 namespace {
 
-// While alive, HDF5 prints nothing when a call fails (the helpers turn failures into
-// tomo::Error instead); the previous setting comes back on destruction.
-class SilentErrors {
- public:
-  SilentErrors() {
-    if (H5Eget_auto2(H5E_DEFAULT, &function_, &data_) >= 0) saved_ = true;
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~SilentErrors() {
-    if (saved_) H5Eset_auto2(H5E_DEFAULT, function_, data_);
-  }
-  SilentErrors(const SilentErrors&) = delete;
-  SilentErrors& operator=(const SilentErrors&) = delete;
-
- private:
-  H5E_auto2_t function_ = nullptr;
-  void* data_ = nullptr;
-  bool saved_ = false;
-};
-
 // Read the error stack before any other HDF5 call: every API call clears it on entry.
 [[noreturn]] void fail_with_reason(std::string_view action, hid_t location, std::string_view child) {
-  const std::string reason = last_error_reason();
+  const std::string reason = error_detail();
   const std::string where = describe(location, child);
-  if (reason.empty()) fail("{} {} failed", action, where);
   fail("{} {} failed: {}", action, where, reason);
 }
 
@@ -67,23 +46,10 @@ Dataspace scalar_space(hid_t location, std::string_view child) {
   return space;
 }
 
-herr_t keep_innermost(unsigned /*depth*/, const H5E_error2_t* error, void* client) {
-  // Walking downwards, the last entry is the innermost cause (e.g. "Permission denied").
-  if (error->desc != nullptr && error->desc[0] != '\0') *static_cast<std::string*>(client) = error->desc;
-  return 0;
-}
-
 }  // namespace
 
-std::string last_error_reason() {
-  std::string reason;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason;
-}
-
 std::string describe(hid_t object, std::string_view child) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   std::string file = "(unknown file)";
   if (const ssize_t length = H5Fget_name(object, nullptr, 0); length > 0) {
     std::string name(static_cast<std::size_t>(length) + 1, '\0');
@@ -109,22 +75,21 @@ std::string describe(hid_t object, std::string_view child) {
 }
 
 File create_file(const std::filesystem::path& path) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   File file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
   if (!file) {
-    const std::string reason = last_error_reason();
-    fail("cannot create HDF5 file {}: {}", path.string(), reason.empty() ? "unknown reason" : reason);
+    fail("cannot create HDF5 file {}: {}", path.string(), error_detail());
   }
   return file;
 }
 
 void flush(const File& file) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing", file.get());
 }
 
 Group create_group(hid_t parent, const std::string& path, std::string_view nx_class) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const PropertyList lcpl = with_parent_groups(parent, path);
   Group group(H5Gcreate2(parent, path.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT));
   if (!group) fail_with_reason("creating group", parent, path);
@@ -134,7 +99,7 @@ Group create_group(hid_t parent, const std::string& path, std::string_view nx_cl
 
 Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims,
                        const StorageOptions& options) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const int rank = static_cast<int>(dims.size());
   Dataspace space(H5Screate_simple(rank, dims.data(), nullptr));
   if (!space) fail_with_reason("creating the dataspace of", parent, path);
@@ -180,7 +145,7 @@ Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, s
 
 void write_block(const Dataset& dataset, std::span<const hsize_t> start, std::span<const hsize_t> count,
                  hid_t memory_type, const void* data, std::size_t elements) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const hid_t id = dataset.get();
   Dataspace file_space(H5Dget_space(id));
   if (!file_space) fail_with_reason("getting the dataspace of", id, {});
@@ -207,7 +172,7 @@ void write_block(const Dataset& dataset, std::span<const hsize_t> start, std::sp
 }
 
 void write_string(hid_t parent, const std::string& path, std::string_view value) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const Datatype type = string_type(value, parent, path);
   const Dataspace space = scalar_space(parent, path);
   const PropertyList lcpl = with_parent_groups(parent, path);
@@ -218,7 +183,7 @@ void write_string(hid_t parent, const std::string& path, std::string_view value)
 }
 
 void write_number(hid_t parent, const std::string& path, double value, std::string_view units) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const Dataspace space = scalar_space(parent, path);
   const PropertyList lcpl = with_parent_groups(parent, path);
   const Dataset dataset(
@@ -229,7 +194,7 @@ void write_number(hid_t parent, const std::string& path, double value, std::stri
 }
 
 void write_attribute(hid_t object, const std::string& name, std::string_view value) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const std::string what = "@" + name;
   const Datatype type = string_type(value, object, what);
   const Dataspace space = scalar_space(object, what);
@@ -240,7 +205,7 @@ void write_attribute(hid_t object, const std::string& name, std::string_view val
 }
 
 void write_attribute(hid_t object, const std::string& name, double value) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   const std::string what = "@" + name;
   const Dataspace space = scalar_space(object, what);
   const Attribute attribute(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
@@ -249,7 +214,7 @@ void write_attribute(hid_t object, const std::string& name, double value) {
 }
 
 void soft_link(hid_t group, const std::string& name, const std::string& target) {
-  SilentErrors quiet;
+  QuietErrors quiet;
   check(H5Lcreate_soft(target.c_str(), group, name.c_str(), H5P_DEFAULT, H5P_DEFAULT), "linking", group, name);
 }
 

@@ -12,12 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/hdf5_errors.hpp"
 #include "storage/hdf5_handle.hpp"
 
 namespace tomo::h5 {
-
-// HDF5's own description of the most recent failure (the innermost one), or "" if none.
-std::string last_error_reason();
 
 // The HDF5 memory type of a C++ element type.
 template <class T>
