@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "kernels/error.hpp"
 #include "storage/recon_params.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -80,6 +82,33 @@ TEST(ReconParams, MemorySizes) {
   EXPECT_THROW(tomo::parse_memory_size("lots"), tomo::Error);
   EXPECT_THROW(tomo::parse_memory_size("4Q"), tomo::Error);
   EXPECT_THROW(tomo::parse_memory_size("-1G"), tomo::Error);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ReconCommand, ParamsFileThenFlagsThenDumpParams) {
+  const auto dir = tomo::test::scratch_dir("params");
+  std::ofstream(dir / "p.json") << R"({"filter": "hann", "corOffset": 2.5, "flatField": false})";
+  const auto r = tomo::test::run_tomoedge("recon any.tdf --params " + (dir / "p.json").string() +
+                                          " --cor-offset 3.25 --slices 4:8 --dump-params --log-level off");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto p = tomo::params_from_json(r.output, "dump");
+  EXPECT_EQ(p.filter(), "hann");           // from the file
+  EXPECT_FALSE(p.flat_field());            // from the file, an explicit false
+  EXPECT_EQ(p.cor_offset(), 3.25);         // the flag wins over the file
+  EXPECT_EQ(p.slice_from(), 4);
+  EXPECT_EQ(p.slice_to(), 8);
+  EXPECT_EQ(p.projection_step(), 1);       // default
+}
+
+TEST(ReconCommand, BadParamsFileIsNamed) {
+  const auto dir = tomo::test::scratch_dir("badparams");
+  std::ofstream(dir / "bad.json") << R"({"filter": )";
+  const auto r = tomo::test::run_tomoedge("recon any.tdf --dump-params --params " + (dir / "bad.json").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("bad.json"), std::string::npos) << r.output;
 }
 
 }  // namespace
