@@ -8,9 +8,11 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/fbp.hpp"
+#include "kernels/fbp_cuda.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/parallel.hpp"
 
@@ -113,6 +115,28 @@ void BM_SliceEndToEnd(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SliceEndToEnd)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+
+// The same slice on the GPU (transfers included), where one is usable; skipped elsewhere.
+void BM_CudaSliceEndToEnd(benchmark::State& state) {
+  std::string why;
+  if (!tomo::cuda::device_available(&why)) {
+    state.SkipWithError(("no usable GPU: " + why).c_str());
+    return;
+  }
+  const auto raw = random_values(static_cast<std::size_t>(kProjections) * kColumns);
+  const std::vector<float> dark(kColumns, 0.0f), flat(kColumns, 2.0f);
+  const auto flat_field = tomo::make_flat_field(dark, flat, 1, kColumns);
+  tomo::FbpSettings settings;
+  settings.geometry = geometry();
+  std::vector<float> slice(static_cast<std::size_t>(kColumns) * kColumns);
+  for (auto _ : state) {
+    auto sinogram = raw;
+    tomo::cuda::correct_projections(sinogram, kProjections, flat_field, true, {});
+    tomo::cuda::reconstruct(settings, sinogram, 1, slice);
+    benchmark::DoNotOptimize(slice.data());
+  }
+}
+BENCHMARK(BM_CudaSliceEndToEnd)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

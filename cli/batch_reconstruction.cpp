@@ -219,6 +219,8 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
       if (r == preview_row && request.preview_png) write_png_preview(*request.preview_png, slice, width, width);
       if (request.on_progress) request.on_progress(r - plan.rows.begin + 1, plan.rows.size());
     }
+    spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", rows.begin, rows.end,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   writer->finish();
   for (int r = plan.rows.begin; r < plan.rows.end; ++r) {
