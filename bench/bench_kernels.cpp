@@ -53,6 +53,20 @@ void BM_Backprojection(benchmark::State& state) {
 }
 BENCHMARK(BM_Backprojection)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
+// A slab: kSlabLanes slices at once (SIMD lanes = slices), both cores.
+void BM_BackprojectionSlab(benchmark::State& state) {
+  const int slices = tomo::kSlabLanes;
+  const auto sinograms = random_values(static_cast<std::size_t>(slices) * kProjections * kColumns);
+  std::vector<float> out(static_cast<std::size_t>(slices) * kColumns * kColumns);
+  const auto g = geometry();
+  for (auto _ : state) {
+    tomo::backproject_slab(sinograms, slices, g, 1.0f, out, 2);
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_update_rate(state, double(slices) * kColumns * kColumns * kProjections);
+}
+BENCHMARK(BM_BackprojectionSlab)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+
 // The ceiling for the same number of updates: one fused multiply-add each, from registers,
 // 128 independent accumulators per thread (8 AVX-512 registers) so the FMA pipes stay full.
 void BM_FmaCeiling(benchmark::State& state) {

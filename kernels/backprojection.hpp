@@ -13,7 +13,17 @@ struct ParallelGeometry {
 
 // Backprojects `slices` filtered sinograms laid out (slice, projection, column) into
 // (slice, N, N) images: out = scale · Σ_θ q_θ(x cos θ + y sin θ + axis). Overwrites `out`.
+// One pixel at a time, all slices in turn: the reference, and the path for a single slice.
 void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
                  std::span<float> out, int threads);
+
+// Slices processed together: the SIMD lanes of the inner loop.
+inline constexpr int kSlabLanes = 16;
+
+// The same result as backproject() for several slices at once (kernels/backprojection_slab.cpp):
+// groups of kSlabLanes slices share each interpolation position. Worth it from 2 slices on; it
+// needs one extra copy of kSlabLanes filtered sinograms.
+void backproject_slab(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
+                      std::span<float> out, int threads);
 
 }  // namespace tomo

@@ -10,7 +10,7 @@ std::int64_t bytes_per_slab_row(const SlabShape& s) {
   const std::int64_t f = sizeof(float);
   return f * (std::int64_t{s.projections_read} * s.columns_read +       // raw sinogram as read
               std::int64_t{s.reference_frames} * s.columns_read +       // flats and darks
-              std::int64_t{s.projections} * s.width +                   // corrected, filtered sinogram
+              2 * std::int64_t{s.projections} * s.width +               // filtered sinogram, interleaved copy
               std::int64_t{s.width} * s.width);                         // the slice
 }
 

@@ -14,7 +14,7 @@ struct SlabShape {
 };
 
 // Bytes one row of a slab costs: its raw sinogram, its reference frames, the corrected
-// sinogram and the slice.
+// sinogram, its interleaved copy for the multi-slice backprojection, and the slice.
 std::int64_t bytes_per_slab_row(const SlabShape& shape);
 
 // Rows per slab for `budget` bytes (at least 1, at most total_rows). Throws tomo::Error when
