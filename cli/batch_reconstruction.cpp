@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <thread>
 #include <numbers>
 
+#include "cli/bounded_queue.hpp"
 #include "kernels/error.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/fbp_cuda.hpp"
@@ -155,6 +158,53 @@ bool use_gpu(const std::string& device) {
   return available;
 }
 
+
+// One slab as it moves through the pipeline.
+struct SlabInput {
+  Range rows;
+  std::vector<float> sinograms;  // raw counts (row, projection, column), cropped
+  FlatField flat_field;
+};
+struct SlabOutput {
+  Range rows;
+  std::vector<float> slices;  // (row, N, N)
+};
+
+// Reads the raw projections and the flat field of one slab (the reader thread's work).
+SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
+  const ScanInfo& info = scan.info();
+  const int width = plan.columns.size();
+  SlabInput slab{rows, read_projections(scan, plan.projections, rows), identity_flat_field(rows.size(), width)};
+  crop_columns(slab.sinograms, info.columns, plan.columns);
+  if (!p.flat_field()) return slab;
+  const auto how = parse_frame_average(p.flat_average());
+  auto flat = averaged_reference(scan, Frames::flats_before, Frames::flats_after, rows, how);
+  auto dark = plan.darks > 0 ? averaged_reference(scan, Frames::darks_before, Frames::darks_after, rows, how)
+                             : std::vector<float>(flat.size(), 0.0f);
+  crop_columns(flat, info.columns, plan.columns);
+  crop_columns(dark, info.columns, plan.columns);
+  try {
+    slab.flat_field = make_flat_field(dark, flat, rows.size(), width);
+  } catch (const Error& e) {
+    fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());
+  }
+  return slab;
+}
+
+// Runs body() on its own thread; an exception there is kept for the caller and closes `queues`
+// so that the other stages stop waiting.
+template <class Body, class... Queues>
+std::jthread stage(std::exception_ptr& error, Body body, Queues&... queues) {
+  return std::jthread([&error, body = std::move(body), &queues...] {
+    try {
+      body();
+    } catch (...) {
+      error = std::current_exception();
+      (queues.close(), ...);
+    }
+  });
+}
+
 }  // namespace
 
 BatchResult reconstruct_scan(const BatchRequest& request) {
@@ -168,7 +218,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
 
   const SlabShape shape{info.projections, info.columns, projections, width, plan.flats + plan.darks};
   const std::int64_t budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
-  const int slab_rows = rows_per_slab(budget, plan.rows.size(), shape);
+  const int slab_rows = rows_per_slab(budget, plan.rows.size(), shape, kSlabLanes);
   spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
                "slices {} x {}), {} rows per slab",
                info.path.string(), info.rows, info.projections, info.columns, to_string(info.layout), plan.rows.begin,
@@ -183,45 +233,55 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   const int threads = resolve_threads(p.threads());
   const bool gpu = use_gpu(p.device());
   const std::size_t slice_size = static_cast<std::size_t>(width) * width;
-
   BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, 0, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
-  for (int first = plan.rows.begin; first < plan.rows.end; first += slab_rows) {
-    const Range rows{first, std::min(first + slab_rows, plan.rows.end)};
-    auto sinograms = read_projections(*scan, plan.projections, rows);
-    crop_columns(sinograms, info.columns, plan.columns);
-    FlatField flat_field = identity_flat_field(rows.size(), width);
-    if (p.flat_field()) {
-      const auto how = parse_frame_average(p.flat_average());
-      auto flat = averaged_reference(*scan, Frames::flats_before, Frames::flats_after, rows, how);
-      auto dark = plan.darks > 0 ? averaged_reference(*scan, Frames::darks_before, Frames::darks_after, rows, how)
-                                 : std::vector<float>(flat.size(), 0.0f);
-      crop_columns(flat, info.columns, plan.columns);
-      crop_columns(dark, info.columns, plan.columns);
-      try {
-        flat_field = make_flat_field(dark, flat, rows.size(), width);
-      } catch (const Error& e) {
-        fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());
+
+  // Three stages, one thread each, with at most one slab waiting between two stages: reading the
+  // next slab and writing the last one overlap the reconstruction of this one.
+  BoundedQueue<SlabInput> to_compute(1);
+  BoundedQueue<SlabOutput> to_write(1);
+  std::exception_ptr read_error, write_error;
+  {
+    auto reader = stage(read_error, [&] {
+      for (int first = plan.rows.begin; first < plan.rows.end; first += slab_rows)
+        if (!to_compute.push(read_slab(*scan, plan, p, {first, std::min(first + slab_rows, plan.rows.end)}))) return;
+      to_compute.close();
+    }, to_compute);
+    auto slice_writer = stage(write_error, [&] {
+      while (auto slab = to_write.pop()) {
+        for (int r = slab->rows.begin; r < slab->rows.end; ++r) {
+          const std::span<const float> slice(slab->slices.data() + static_cast<std::size_t>(r - slab->rows.begin) * slice_size, slice_size);
+          writer->write(r, slice);
+          if (r == preview_row && request.preview_png) write_png_preview(*request.preview_png, slice, width, width);
+          if (request.on_progress) request.on_progress(r - plan.rows.begin + 1, plan.rows.size());
+        }
+        spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", slab->rows.begin, slab->rows.end,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
+    }, to_write, to_compute);
+    try {
+      while (auto slab = to_compute.pop()) {
+        result.defective_flat_pixels += slab->flat_field.defective_pixels;
+        SlabOutput done{slab->rows, std::vector<float>(static_cast<std::size_t>(slab->rows.size()) * slice_size)};
+        if (gpu) {
+          result.clamped_pixels += cuda::correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds);
+          cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
+        } else {
+          result.clamped_pixels += correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds, threads);
+          fbp.reconstruct(slab->sinograms, slab->rows.size(), done.slices);
+        }
+        if (!to_write.push(std::move(done))) break;  // the writer failed
+      }
+    } catch (...) {
+      to_compute.close();
+      to_write.close();
+      throw;  // the stages' threads are joined on the way out
     }
-    result.defective_flat_pixels += flat_field.defective_pixels;
-    std::vector<float> slices(static_cast<std::size_t>(rows.size()) * slice_size);
-    if (gpu) {
-      result.clamped_pixels += cuda::correct_projections(sinograms, projections, flat_field, p.minus_log(), bounds);
-      cuda::reconstruct(plan.fbp, sinograms, rows.size(), slices);
-    } else {
-      result.clamped_pixels += correct_projections(sinograms, projections, flat_field, p.minus_log(), bounds, threads);
-      fbp.reconstruct(sinograms, rows.size(), slices);
-    }
-    for (int r = rows.begin; r < rows.end; ++r) {
-      const std::span<const float> slice(slices.data() + static_cast<std::size_t>(r - rows.begin) * slice_size, slice_size);
-      writer->write(r, slice);
-      if (r == preview_row && request.preview_png) write_png_preview(*request.preview_png, slice, width, width);
-      if (request.on_progress) request.on_progress(r - plan.rows.begin + 1, plan.rows.size());
-    }
-    spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", rows.begin, rows.end,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  }
+    to_write.close();
+  }  // joins the reader and the writer
+  if (read_error) std::rethrow_exception(read_error);
+  if (write_error) std::rethrow_exception(write_error);
+
   writer->finish();
   for (int r = plan.rows.begin; r < plan.rows.end; ++r) {
     auto path = writer->path_of(r);

@@ -13,12 +13,19 @@ struct SlabShape {
   int reference_frames = 0;  // flats + darks read per row
 };
 
-// Bytes one row of a slab costs: its raw sinogram, its reference frames, the corrected
-// sinogram, its interleaved copy for the multi-slice backprojection, and the slice.
+// Slabs alive at once in the batch pipeline per stage buffer: one being read, one waiting, one
+// being reconstructed (raw sinograms); one being reconstructed, one waiting, one being written
+// (slices).
+inline constexpr int kSlabsInFlight = 3;
+
+// Bytes one row of a slab costs in the pipeline: its raw sinogram and slice kSlabsInFlight times,
+// its reference frames, and the interleaved copy the multi-slice backprojection makes.
 std::int64_t bytes_per_slab_row(const SlabShape& shape);
 
-// Rows per slab for `budget` bytes (at least 1, at most total_rows). Throws tomo::Error when
+// Rows per slab for `budget` bytes (at least 1, at most total_rows). Within the budget, slabs are
+// whole groups of `lanes` rows (the multi-slice kernel's width) and small enough that a scan makes
+// at least 4 slabs, so that reading, reconstructing and writing overlap. Throws tomo::Error when
 // not even one row fits, naming the budget and what one row needs.
-int rows_per_slab(std::int64_t budget, int total_rows, const SlabShape& shape);
+int rows_per_slab(std::int64_t budget, int total_rows, const SlabShape& shape, int lanes = 16);
 
 }  // namespace tomo

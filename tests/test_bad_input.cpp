@@ -135,3 +135,30 @@ TEST(BadInput, UnwritableOutputFolder) {
 }
 
 }  // namespace
+
+namespace {
+
+// A file whose later data are corrupt (gzip chunks overwritten at 70% of the file): the first
+// slabs are read and reconstructed, a later one fails to decompress. The pipeline's reader stops,
+// the job fails naming the file and dataset, and no volume is left behind.
+TEST(BadInput, CorruptChunksPartWayThrough) {
+  const auto dir = tomo::test::scratch_dir("midway");
+  const auto scan = dir / "bad.tdf";
+  const auto sim = run_tomoedge(fmt::format("simulate --out {} --projections 200 --rows 12 --columns 64 --seed 3 --gzip 1",
+                                            scan.string()));
+  ASSERT_EQ(sim.exit_code, 0) << sim.output;
+  {
+    std::fstream file(scan, std::ios::in | std::ios::out | std::ios::binary);
+    const auto size = static_cast<std::streamoff>(fs::file_size(scan));
+    file.seekp(size * 70 / 100);
+    const std::string garbage(static_cast<std::size_t>(size / 50), 'Z');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  const auto r = run_tomoedge("recon " + scan.string() + " --format hdf5 --memory 1M --log-level debug --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("slab of rows 0:4 written"), std::string::npos) << "failed before the first slab: " << r.output;
+  EXPECT_NE(r.output.find("bad.tdf: dataset /exchange/data"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::is_empty(dir / "out")) << "a volume was left behind";
+}
+
+}  // namespace

@@ -109,11 +109,12 @@ TEST_F(ReconEndToEnd, PhantomReconstructsWithinTolerance) {
 }
 
 TEST_F(ReconEndToEnd, SmallMemoryBudgetSplitsIntoSlabsWithTheSameResult) {
-  // One row of this scan needs 360 × 128 × 4 B × 3 (raw, filtered, interleaved) + 128² × 4 B plus
-  // its 30 flats and darks = 0.60 MiB, so 1.5 MiB holds two rows: the 4 rows take two slabs.
+  // One row of this scan costs the pipeline 360 × 128 × 4 B × 4 (three raw slabs in flight and the
+  // interleaved copy) + 3 slices of 128² × 4 B + its 30 flats and darks = 0.91 MiB, so 2 MiB holds
+  // two rows: the 4 rows take two slabs.
   const auto whole = run_tomoedge(fmt::format("recon {} --out {} --cor-offset 3 --format hdf5", scan().string(), (*dir_ / "whole").string()));
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  const auto log = run_tomoedge(fmt::format("recon {} --out {} --cor-offset 3 --memory 1.5M", scan().string(), (*dir_ / "slabs").string()));
+  const auto log = run_tomoedge(fmt::format("recon {} --out {} --cor-offset 3 --memory 2M", scan().string(), (*dir_ / "slabs").string()));
   ASSERT_EQ(log.exit_code, 0) << log.output;
   EXPECT_NE(log.output.find("2 rows per slab"), std::string::npos) << log.output;
   const auto volume = tomo::test::read_floats(*dir_ / "whole" / "slice.h5", "/entry/data/data");
