@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <thread>
+#include <fstream>
 #include <numbers>
+#include <thread>
 
 #include "cli/bounded_queue.hpp"
 #include "kernels/error.hpp"
@@ -36,6 +37,14 @@ std::vector<double> projection_angles_deg(const ReconParams& params, const ScanI
 }
 
 std::int64_t default_memory_budget() {
+  // MemAvailable counts the page cache the kernel would give back; free pages alone would make
+  // the budget shrink on a machine that has just read a large scan.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  while (meminfo >> key >> kib)
+    if (key == "MemAvailable:") return kib * 1024 / 2;
+    else meminfo.ignore(64, '\n');
   const long pages = sysconf(_SC_AVPHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page_size <= 0) return std::int64_t{2} << 30;  // cannot tell: a modest 2 GiB
   return std::int64_t{pages} * page_size / 2;
@@ -220,9 +229,9 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   const std::int64_t budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
   const int slab_rows = rows_per_slab(budget, plan.rows.size(), shape, kSlabLanes);
   spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
-               "slices {} x {}), {} rows per slab",
+               "slices {} x {}), {} rows per slab within a budget of {:.1f} GiB",
                info.path.string(), info.rows, info.projections, info.columns, to_string(info.layout), plan.rows.begin,
-               plan.rows.end, projections, info.projections, width, width, slab_rows);
+               plan.rows.end, projections, info.projections, width, width, slab_rows, static_cast<double>(budget) / (1 << 30));
 
   OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
                     p.out_min(), p.out_max()};
