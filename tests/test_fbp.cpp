@@ -137,7 +137,15 @@ TEST_P(BackprojectionSizes, BothKernelsMatchTheDoubleReference) {
 INSTANTIATE_TEST_SUITE_P(Awkward, BackprojectionSizes,
                          ::testing::Values(BackprojectionCase{48, 37, 2, 0.3}, BackprojectionCase{33, 1, 17, 0.0},
                                            BackprojectionCase{50, 4097, 3, -12.5}, BackprojectionCase{67, 180, 16, 16.75},
-                                           BackprojectionCase{64, 90, 1, -16.0}));
+                                           BackprojectionCase{64, 90, 1, -16.0},
+                                           // one slice the size of a preview, at a real scan's angles, and
+                                           // one whose positions the one-slice kernel pads for, off centre
+                                           BackprojectionCase{256, 1800, 1, 0.0}, BackprojectionCase{200, 90, 1, -50.0},
+                                           // axes so far off that the detector covers only part of the
+                                           // image: the one-slice kernel clamps positions instead of padding
+                                           BackprojectionCase{40, 25, 1, 40.0}, BackprojectionCase{37, 25, 2, -30.5},
+                                           // images narrower than one SIMD vector or pixel block
+                                           BackprojectionCase{5, 7, 1, 0.5}, BackprojectionCase{1, 3, 1, 0.0}));
 
 TEST(Fbp, UniformDiscReconstructsItsAttenuation) {
   const int n = 128, projections = 180;
