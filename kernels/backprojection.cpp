@@ -4,14 +4,15 @@
 // at one angle their detector positions are 16 points spaced by cos θ (|cos θ| ≤ 1), so their left
 // columns lie within 17 consecutive columns; two aligned loads of a 32-column window and one
 // two-source permute (vpermt2ps) fetch all 16 — no per-pixel loads and no hardware gather (which
-// costs about one load per element on AMD and Intel alike). Without AVX-512 a pixel-at-a-time loop
-// computes the same sums.
+// costs about one load per element on AMD and Intel alike). Per 16 updates: 4 loads (values and
+// differences), 2 permutes, a floor, a conversion and 4 multiply-adds. Without AVX-512 a
+// pixel-at-a-time loop computes the same sums.
 //
 // Accuracy: a position t is a column number up to ~1.2 N, so a float t is only good to
 // ulp(N)/2 (1.2e-4 columns at N = 2048), and float cos θ adds |x|·3e-8; with white-noise data that
-// alone makes a relative error of ~1e-4 at N = 2048. So positions are split: t = base + r, with
-// position of the block's centre computed in double (from double cos θ, sin θ, like the reference)
-// and the remainder r (|r| < 96) in float for the 128 pixels of a block, good to 4e-6 columns.
+// alone makes a relative error of ~1e-4 at N = 2048. So positions are split, t = base + r: the
+// position of a block's centre is computed in double (from double cos θ, sin θ, like the
+// reference), the remainders r (|r| < 96) of the block's 128 pixels in float, good to 4e-6 columns.
 #include "kernels/backprojection.hpp"
 
 #include <algorithm>
@@ -76,10 +77,11 @@ constexpr int kWindow = 2 * kVector;
 // q[c] + w·(q[c + 1] − q[c]) then needs only left columns — two permutes of two windows.
 struct PaddedProjections {
   std::unique_ptr<float[], void (*)(float*)> floats{nullptr, nullptr};
-  std::size_t stride = 0;  // floats from a row of values to its differences (and twice that to the next row)
-  int front = 0;           // zero columns before column 0, a multiple of kVector (rows are 64-byte aligned)
-  // Positions are clamped to [-1, N] only when the image's positions reach so far beyond the
-  // detector (an axis far off centre) that padding for them would cost more than a row's width.
+  std::size_t stride = 0;  // floats from a row of values to its differences, twice that to the next row
+  int front = 0;           // zero columns before column 0: a multiple of kVector, rows are 64-byte aligned
+  // Positions are clamped to [-1, N] only when the pixels' positions reach so far beyond the
+  // detector (an axis far off centre, or an image narrower than a block) that padding for them
+  // would cost more than a row's width.
   bool clamp = false;
   const float* values(int p) const { return floats.get() + 2 * static_cast<std::size_t>(p) * stride + front; }
 };
@@ -195,26 +197,6 @@ void accumulate_block(const PaddedProjections& padded, const float* cosines, con
                                                          _mm512_add_ps(left_sums[v], slope_sums[v])));
 }
 
-// Asks for the columns a tile reads at projections [first, end) to be brought into L2, one cache
-// line per 16 columns: the tile then finds them there instead of waiting on L3 or memory.
-void prefetch_tile(const PaddedProjections& padded, const Trigonometry& trig, double axis, double x0, double y0,
-                   int first, int end) {
-  const double x1 = x0 + (kBlockWidth - 1), y1 = y0 - (kTileRows - 1);
-  const int lowest = -padded.front, highest = static_cast<int>(padded.stride) - padded.front - 1;
-  for (int p = first; p < end; ++p) {
-    const double c = trig.cosines[p], s = trig.sines[p];
-    const double lo = std::min(x0 * c, x1 * c) + std::min(y0 * s, y1 * s) + axis;
-    const double hi = std::max(x0 * c, x1 * c) + std::max(y0 * s, y1 * s) + axis;
-    const int from = static_cast<int>(std::clamp(std::floor(lo) - 1, double(lowest), double(highest)));
-    const int to = static_cast<int>(std::clamp(std::floor(hi) + 2, double(lowest), double(highest)));
-    const float* values = padded.values(p);
-    for (int column = from; column < to + kVector; column += kVector) {
-      __builtin_prefetch(values + std::min(column, to), 0, 2);
-      __builtin_prefetch(values + padded.stride + std::min(column, to), 0, 2);
-    }
-  }
-}
-
 void backproject_slice(const float* sinogram, int projections, const Trigonometry& trig, int n, double axis,
                        float scale, float* image, int threads) {
   const double half = 0.5 * n;
@@ -250,10 +232,8 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
       // their positions) and nothing keeps them.
       std::fill(totals.begin(), totals.end(), 0.0f);
       const double x0 = column0 - half, y0 = half - row0, centre = x0 + kBlockWidth / 2;
-      prefetch_tile(padded, trig, axis, x0, y0, 0, std::min(kAngleChunk, projections));
       for (int first = 0; first < projections; first += kAngleChunk) {
         const int end_chunk = std::min(first + kAngleChunk, projections);
-        prefetch_tile(padded, trig, axis, x0, y0, end_chunk, std::min(end_chunk + kAngleChunk, projections));
         for (int p = first; p < end_chunk; ++p)
           chunk.origins[p - first] = centre * trig.cosines[p] + y0 * trig.sines[p] + axis;
         for (int r = 0; r < rows; ++r)

@@ -13,7 +13,9 @@ struct ParallelGeometry {
 
 // Backprojects `slices` filtered sinograms laid out (slice, projection, column) into
 // (slice, N, N) images: out = scale · Σ_θ q_θ(x cos θ + y sin θ + axis). Overwrites `out`.
-// One pixel at a time, all slices in turn: the reference, and the path for a single slice.
+// All slices in turn: the reference-accurate path, and the one for a single slice (an in-register
+// gather with AVX-512, kernels/backprojection.cpp). It makes a padded copy of one slice's sinogram
+// with its differences, about 3 times the slice's sinogram.
 void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
                  std::span<float> out, int threads);
 
