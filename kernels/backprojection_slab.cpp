@@ -57,6 +57,16 @@ static_assert(kTile % kStrip == 0, "a tile is whole strips");
 
 constexpr int kPad = 1;  // zero columns before the detector (and 2 after), see interleave()
 
+// A group costs the same whatever number of its lanes hold slices. Fewer slices than this go
+// through the one-slice kernel instead: with AVX-512 its in-register gather makes one slice cost
+// 1/9 of a group (0.31 s against 2.8 s for 2048² × 1800 on Zen 5); without, it is the
+// pixel-at-a-time loop, and a group is worth it from 2 slices on.
+#if defined(__AVX512F__)
+constexpr int kFewestSlicesForAGroup = 9;
+#else
+constexpr int kFewestSlicesForAGroup = 2;
+#endif
+
 // The filtered sinograms of one group, transposed to (projection, padded column) Lanes. Column c
 // of the detector is padded column c + 1; padded columns 0, N + 1 and N + 2 are zero, so that the
 // interpolation at any t clamped to [-1, N] reads zeros beyond the detector — the same values as
@@ -168,6 +178,13 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
 
   for (int first = 0; first < slices; first += kSlabLanes) {
     const int in_group = std::min(kSlabLanes, slices - first);
+    if (in_group < kFewestSlicesForAGroup) {
+      const std::size_t sinogram_size = static_cast<std::size_t>(projections) * nn, slice_size = nn * nn;
+      const std::size_t skipped = static_cast<std::size_t>(first), count = static_cast<std::size_t>(in_group);
+      backproject(sinograms.subspan(skipped * sinogram_size, count * sinogram_size), in_group, geometry, scale,
+                  out.subspan(skipped * slice_size, count * slice_size), threads);
+      continue;
+    }
     const auto lanes = interleave(sinograms, first, in_group, projections, n, threads);
     const char* lane_bytes = reinterpret_cast<const char*>(lanes.data());
     const std::size_t tiles = static_cast<std::size_t>(tiles_per_side) * tiles_per_side;

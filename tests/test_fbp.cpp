@@ -137,6 +137,7 @@ TEST_P(BackprojectionSizes, BothKernelsMatchTheDoubleReference) {
 INSTANTIATE_TEST_SUITE_P(Awkward, BackprojectionSizes,
                          ::testing::Values(BackprojectionCase{48, 37, 2, 0.3}, BackprojectionCase{33, 1, 17, 0.0},
                                            BackprojectionCase{50, 4097, 3, -12.5}, BackprojectionCase{67, 180, 16, 16.75},
+                                           BackprojectionCase{29, 45, 12, 7.25},  // a group of 16 lanes, 12 slices
                                            BackprojectionCase{64, 90, 1, -16.0},
                                            // one slice the size of a preview, at a real scan's angles, and
                                            // one whose positions the one-slice kernel pads for, off centre
