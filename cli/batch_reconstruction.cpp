@@ -14,6 +14,7 @@
 #include "kernels/error.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/fbp_cuda.hpp"
+#include "kernels/gridrec.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/slab_plan.hpp"
@@ -237,10 +238,15 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
                     p.out_min(), p.out_max()};
   auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
                                   {info.path.string(), params_to_json(p), TOMO_VERSION});
-  const FbpReconstructor fbp(plan.fbp);
+  // Direct FBP, or Fourier gridding for finished scans (--method gridrec); one is made, once.
+  std::optional<FbpReconstructor> fbp;
+  std::optional<GridrecReconstructor> gridrec;
+  if (p.method() == "gridrec") gridrec.emplace(plan.fbp);
+  else fbp.emplace(plan.fbp);
   const TransmissionBounds bounds{p.min_transmission(), 1.0f / p.min_transmission()};
   const int threads = resolve_threads(p.threads());
   const bool gpu = use_gpu(p.device());
+  if (gpu && p.method() == "gridrec") fail("--method gridrec has no GPU version yet: use --device cpu or --method fbp");
   const std::size_t slice_size = static_cast<std::size_t>(width) * width;
   BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, 0, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
@@ -277,7 +283,8 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
           cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
         } else {
           result.clamped_pixels += correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds, threads);
-          fbp.reconstruct(slab->sinograms, slab->rows.size(), done.slices);
+          if (gridrec) gridrec->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
+          else fbp->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
         }
         if (!to_write.push(std::move(done))) break;  // the writer failed
       }

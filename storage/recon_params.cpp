@@ -110,7 +110,7 @@ void validate(const ReconParams& p) {
   check_range("angle_first_deg", p.angle_first_deg(), -360.0, 360.0, "[-360, 360]");
   check_member("flat_average", p.flat_average(), {"mean", "median"});
   check_range("min_transmission", p.min_transmission(), 1e-12f, 0.5f, "[1e-12, 0.5]");
-  check_member("method", p.method(), {"fbp"});
+  check_member("method", p.method(), {"fbp", "gridrec"});
   parse_filter_window(p.filter());
   check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");
   check_range("cor_offset", p.cor_offset(), -1e5, 1e5, "[-100000, 100000] pixels");
