@@ -323,10 +323,9 @@ void write_truth(const ScanSimulator& simulator, const fs::path& path, const Sca
 }  // namespace
 
 Layout parse_simulated_layout(const std::string& name) {
-  if (name == "tdf") return Layout::tdf;
-  if (name == "dx") return Layout::dx;
-  if (name == "nxtomo") return Layout::nxtomo;
-  fail("--layout '{}' is not a layout the simulator writes: use tdf, dx or nxtomo", name);
+  const bool known = name == "tdf" || name == "dx" || name == "nxtomo";
+  if (!known) fail("--layout '{}' is not a layout the simulator writes: use tdf, dx or nxtomo", name);
+  return parse_layout(name);  // one spelling of the names, in scan_reader.cpp
 }
 
 fs::path truth_path(const fs::path& scan_path) { return fs::path(scan_path.string() + ".truth.h5"); }
