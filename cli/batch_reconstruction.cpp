@@ -158,6 +158,23 @@ std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& ch
   return slab;
 }
 
+// What each step of the pipeline below needs for a slab: the reader's raw sinograms and
+// reference frames, the flat field and slices that travel with each slab, the reconstruction's
+// working memory and the writer's one converted slice.
+std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction) {
+  const std::int64_t f = sizeof(float), width = plan.columns.size(), read = info.columns;
+  const std::int64_t slice = f * width * width;
+  return {
+      {"raw sinograms", 0, kSlabsInFlight * f * info.projections * read},
+      // Each kind of reference frame is read whole, then averaged (frames and a part-copy).
+      {"reference frames", 0, 2 * f * std::max(plan.flats, plan.darks) * read},
+      {"flat fields", 0, kSlabsInFlight * 2 * f * width},
+      std::move(reconstruction),
+      {"slices", 0, kSlabsInFlight * slice},
+      {"slice writer", slice, 0},
+  };
+}
+
 // Whether to run on the GPU for the requested device ("cpu", "gpu", "auto").
 bool use_gpu(const std::string& device) {
   if (device == "cpu") return false;
@@ -226,27 +243,28 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   const int width = plan.columns.size();
   const int projections = static_cast<int>(plan.projections.size());
 
-  const SlabShape shape{info.projections, info.columns, projections, width, plan.flats + plan.darks};
+  // Direct FBP, or Fourier gridding (--method gridrec); one is made, once.
+  std::optional<FbpReconstructor> fbp;
+  std::optional<GridrecReconstructor> gridrec;
+  if (p.method() == "gridrec") gridrec.emplace(plan.fbp);
+  else fbp.emplace(plan.fbp);
+
   const std::int64_t budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
-  const int slab_rows = rows_per_slab(budget, plan.rows.size(), shape, kSlabLanes);
+  const auto needs = memory_needs(plan, info, gridrec ? gridrec->memory_need() : fbp->memory_need());
+  const int slab_rows = rows_per_slab(budget, plan.rows.size(), needs, kSlabLanes);
   spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
                "slices {} x {}), {} rows per slab within a budget of {:.1f} GiB",
                info.path.string(), info.rows, info.projections, info.columns, to_string(info.layout), plan.rows.begin,
                plan.rows.end, projections, info.projections, width, width, slab_rows, static_cast<double>(budget) / (1 << 30));
+  spdlog::debug("memory per slab: {}", describe(needs, slab_rows));
 
   OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
                     p.out_min(), p.out_max()};
   auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
                                   {info.path.string(), params_to_json(p), TOMO_VERSION});
-  // Direct FBP, or Fourier gridding for finished scans (--method gridrec); one is made, once.
-  std::optional<FbpReconstructor> fbp;
-  std::optional<GridrecReconstructor> gridrec;
-  if (p.method() == "gridrec") gridrec.emplace(plan.fbp);
-  else fbp.emplace(plan.fbp);
   const TransmissionBounds bounds{p.min_transmission(), 1.0f / p.min_transmission()};
   const int threads = resolve_threads(p.threads());
   const bool gpu = use_gpu(p.device());
-  if (gpu && p.method() == "gridrec") fail("--method gridrec has no GPU version yet: use --device cpu or --method fbp");
   const std::size_t slice_size = static_cast<std::size_t>(width) * width;
   BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, 0, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
@@ -280,7 +298,8 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
         SlabOutput done{slab->rows, std::vector<float>(static_cast<std::size_t>(slab->rows.size()) * slice_size)};
         if (gpu) {
           result.clamped_pixels += cuda::correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds);
-          cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
+          if (gridrec) cuda::reconstruct_gridrec(*gridrec, slab->sinograms, slab->rows.size(), done.slices);
+          else cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
         } else {
           result.clamped_pixels += correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds, threads);
           if (gridrec) gridrec->reconstruct(slab->sinograms, slab->rows.size(), done.slices);

@@ -24,6 +24,7 @@ struct SimulateOptions {
   SimulationParams simulation;
   int threads = 0;
   int gzip_level = 0;
+  bool no_truth = false;
   double pixel_size_um = 1.0;
   double distance_mm = 0.0;
   double energy_kev = 0.0;
@@ -47,6 +48,7 @@ void run_simulate(const SimulateOptions& options) {
   ScanWriteOptions write;
   write.layout = parse_simulated_layout(options.layout);
   write.gzip_level = options.gzip_level;
+  write.write_truth = !options.no_truth;
   write.threads = resolve_threads(options.threads);
   write.metadata.pixel_size_um = options.pixel_size_um;
   if (options.has_distance) write.metadata.distance_mm = options.distance_mm;
@@ -63,8 +65,9 @@ void run_simulate(const SimulateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   write_simulated_scan(simulator, options.out, write);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  spdlog::info("simulate: wrote {} and {} in {:.1f} s on {} threads", options.out, truth_path(options.out).string(),
-               elapsed.count(), write.threads);
+  spdlog::info("simulate: wrote {}{} in {:.1f} s on {} threads", options.out,
+               write.write_truth ? " and " + truth_path(options.out).string() : std::string(), elapsed.count(),
+               write.threads);
 }
 
 }  // namespace
@@ -103,6 +106,7 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--gzip", options->gzip_level, "gzip level of the image stacks and the truth, 0 (none) to 9")
       ->capture_default_str();
   command->add_option("--threads", options->threads, "Worker threads, 0 = all cores")->capture_default_str();
+  command->add_flag("--no-truth", options->no_truth, "Do not write FILE.truth.h5 (for large benchmark scans)");
 
   command->callback([options, distance, energy] {
     options->has_distance = distance->count() > 0;

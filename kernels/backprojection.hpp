@@ -1,5 +1,6 @@
 #pragma once
 // Pixel-driven parallel-beam backprojection with linear interpolation (CPU).
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -29,5 +30,10 @@ inline constexpr int kSlabLanes = 16;
 // kSlabLanes filtered sinograms.
 void backproject_slab(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
                       std::span<float> out, int threads);
+
+// Bytes of the largest copy backproject_slab() makes for `projections` × `n` sinograms: a group's
+// interleaved sinograms (backproject()'s padded copy of one slice, ≤ 4 P (N + 64) floats, is
+// smaller).
+std::int64_t backproject_slab_workspace_bytes(int projections, int n);
 
 }  // namespace tomo

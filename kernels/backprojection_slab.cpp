@@ -222,4 +222,8 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
   }
 }
 
+std::int64_t backproject_slab_workspace_bytes(int projections, int n) {
+  return std::int64_t{projections} * (std::int64_t{n} + 3) * static_cast<std::int64_t>(sizeof(Lanes));
+}
+
 }  // namespace tomo

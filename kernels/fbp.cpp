@@ -2,6 +2,7 @@
 
 #include <numbers>
 
+#include "kernels/backprojection_math.hpp"
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
 
@@ -26,19 +27,20 @@ void FbpReconstructor::reconstruct(std::span<float> sinograms, int slices, std::
   if (settings_.circular_mask) apply_circular_mask(out, settings_.geometry.columns, settings_.mask_ratio);
 }
 
+MemoryNeed FbpReconstructor::memory_need() const {
+  const auto& g = settings_.geometry;
+  return {"backprojection and filter buffers",
+          backproject_slab_workspace_bytes(static_cast<int>(g.angles_rad.size()), g.columns) +
+              filter_.workspace_bytes(resolve_threads(settings_.threads)),
+          0};
+}
+
 void apply_circular_mask(std::span<float> slices, int n, float ratio) {
   const std::size_t nn = static_cast<std::size_t>(n);
-  const float half = 0.5f * static_cast<float>(n);
-  const float radius = ratio * half;
-  for (std::size_t offset = 0; offset + nn * nn <= slices.size(); offset += nn * nn) {
-    for (std::size_t r = 0; r < nn; ++r) {
-      const float y = half - static_cast<float>(r);
-      for (std::size_t j = 0; j < nn; ++j) {
-        const float x = static_cast<float>(j) - half;
-        if (x * x + y * y > radius * radius) slices[offset + r * nn + j] = 0.0f;
-      }
-    }
-  }
+  for (std::size_t offset = 0; offset + nn * nn <= slices.size(); offset += nn * nn)
+    for (int r = 0; r < n; ++r)
+      for (int j = 0; j < n; ++j)
+        if (!inside_circular_mask(r, j, n, ratio)) slices[offset + static_cast<std::size_t>(r) * nn + static_cast<std::size_t>(j)] = 0.0f;
 }
 
 }  // namespace tomo

@@ -1,65 +1,18 @@
 // CUDA kernels of the reconstruction. The per-element math is the CPU's (the *_math.hpp
 // headers); this file only moves data and launches threads.
-#include <cuda_runtime.h>
-#include <cufft.h>
-
+#include <cmath>
 #include <cstdint>
 #include <string>
-#include <numbers>
 #include <vector>
 
 #include "kernels/backprojection_math.hpp"
 #include "kernels/correction_math.hpp"
-#include "kernels/error.hpp"
+#include "kernels/cuda_support.cuh"
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/ramp_filter.hpp"
 
 namespace tomo::cuda {
 namespace {
-
-// fmt's compile-time format checks do not compile under nvcc, so messages here are built with
-// std::string; they are still tomo::Error, the one error style.
-[[noreturn]] void cuda_fail(const std::string& message) { throw Error(message); }
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) cuda_fail(std::string("CUDA: ") + what + " failed: " + cudaGetErrorString(status));
-}
-void check(cufftResult status, const char* what) {
-  if (status != CUFFT_SUCCESS) cuda_fail(std::string("cuFFT: ") + what + " failed (error " + std::to_string(static_cast<int>(status)) + ")");
-}
-
-// Device memory owned like a std::vector: freed when the owner goes out of scope.
-template <class T>
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
-    check(cudaMalloc(reinterpret_cast<void**>(&data_), count * sizeof(T)), "cudaMalloc");
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() { cudaFree(data_); }
-  T* get() const { return data_; }
-  void upload(const T* host) { check(cudaMemcpy(data_, host, count_ * sizeof(T), cudaMemcpyHostToDevice), "upload"); }
-  void download(T* host) const { check(cudaMemcpy(host, data_, count_ * sizeof(T), cudaMemcpyDeviceToHost), "download"); }
-
- private:
-  T* data_ = nullptr;
-  std::size_t count_;
-};
-
-class FftPlan {
- public:
-  FftPlan(int length, int batch, cufftType type) {
-    check(cufftPlanMany(&plan_, 1, &length, nullptr, 1, 0, nullptr, 1, 0, type, batch), "cufftPlanMany");
-  }
-  FftPlan(const FftPlan&) = delete;
-  FftPlan& operator=(const FftPlan&) = delete;
-  ~FftPlan() { cufftDestroy(plan_); }
-  cufftHandle get() const { return plan_; }
-
- private:
-  cufftHandle plan_ = 0;
-};
 
 __global__ void correction_kernel(float* values, const float* dark, const float* inverse_gain, std::size_t lines,
                                   int projections, int columns, bool minus_log, TransmissionBounds bounds,
@@ -93,27 +46,38 @@ __global__ void multiply_kernel(cufftComplex* spectrum, const float* response, s
   spectrum[i].y *= h;
 }
 
-// One thread per slice pixel; the projections of that slice are summed in order, as on the CPU.
+// Slices one thread backprojects together: they share each pixel's position, floor and weight
+// at every angle (the CPU's multi-slice kernel shares them over 16 SIMD lanes the same way).
+constexpr int kSlicesPerThread = 4;
+
+// One thread per slice pixel and group of kSlicesPerThread slices; the projections are summed in
+// order, as on the CPU, from positions in double like the CPU's.
 __global__ void backprojection_kernel(const float* filtered, int slices, int projections, int columns, int length,
-                                      const float* cosines, const float* sines, float axis, float scale, bool mask,
-                                      float mask_radius, float* out) {
+                                      const double* cosines, const double* sines, double axis, float scale,
+                                      bool mask, float mask_ratio, float* out) {
   const int j = blockIdx.x * blockDim.x + threadIdx.x;
   const int r = blockIdx.y * blockDim.y + threadIdx.y;
-  const int slice = blockIdx.z;
-  if (j >= columns || r >= columns || slice >= slices) return;
-  const float half = 0.5f * columns;
-  const float x = j - half, y = half - r;
-  float sum = 0.0f;
-  if (!mask || x * x + y * y <= mask_radius * mask_radius) {
-    for (int p = 0; p < projections; ++p) {
-      const float* q = filtered + (static_cast<std::size_t>(slice) * projections + p) * length;
-      sum += sample_linear(q, columns, detector_column(x, y, cosines[p], sines[p], axis));
+  const int first = blockIdx.z * kSlicesPerThread;
+  if (j >= columns || r >= columns) return;
+  const int count = min(kSlicesPerThread, slices - first);
+  float sums[kSlicesPerThread] = {};
+  if (!mask || inside_circular_mask(r, j, columns, mask_ratio)) {
+    const double half = 0.5 * columns, x = j - half, y = half - r;
+    const std::size_t slice_stride = static_cast<std::size_t>(projections) * length;
+    const float* q = filtered + first * slice_stride;
+    for (int p = 0; p < projections; ++p, q += length) {
+      const double t = detector_column(x, y, cosines[p], sines[p], axis);
+      const double floor_t = floor(t);
+      const int i = static_cast<int>(floor_t);
+      const float w = static_cast<float>(t - floor_t);
+#pragma unroll
+      for (int s = 0; s < kSlicesPerThread; ++s)
+        if (s < count) sums[s] += sample_linear_at(q + s * slice_stride, columns, i, w);
     }
   }
-  out[(static_cast<std::size_t>(slice) * columns + r) * columns + j] = scale * sum;
+  for (int s = 0; s < count; ++s)
+    out[(static_cast<std::size_t>(first + s) * columns + r) * columns + j] = scale * sums[s];
 }
-
-unsigned blocks_for(std::size_t count, unsigned threads) { return static_cast<unsigned>((count + threads - 1) / threads); }
 
 }  // namespace
 
@@ -161,31 +125,30 @@ void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, 
               std::to_string(projections) + " projections x " + std::to_string(n) + " columns");
 
   const auto response = ramp_response(length, settings.filter, settings.filter_cutoff);
-  std::vector<float> cosines(projections), sines(projections);
+  // Of the float angles, in double, like the CPU kernels.
+  std::vector<double> cosines(projections), sines(projections);
   for (int p = 0; p < projections; ++p) {
-    cosines[p] = std::cos(g.angles_rad[p]);
-    sines[p] = std::sin(g.angles_rad[p]);
+    cosines[p] = std::cos(static_cast<double>(g.angles_rad[p]));
+    sines[p] = std::sin(static_cast<double>(g.angles_rad[p]));
   }
-  DeviceBuffer<float> rows(lines * n), padded(lines * length), filter(response.size()), cos_d(projections), sin_d(projections);
+  DeviceBuffer<float> rows(lines * n), padded(lines * length), filter(response);
+  DeviceBuffer<double> cos_d(cosines), sin_d(sines);
   DeviceBuffer<cufftComplex> spectrum(lines * bins);
   DeviceBuffer<float> slices_d(static_cast<std::size_t>(slices) * n * n);
   rows.upload(sinograms.data());
-  filter.upload(response.data());
-  cos_d.upload(cosines.data());
-  sin_d.upload(sines.data());
 
   pad_kernel<<<blocks_for(lines * length, 256), 256>>>(rows.get(), padded.get(), lines, n, length);
   check(cudaGetLastError(), "padding kernel");
-  FftPlan forward(length, static_cast<int>(lines), CUFFT_R2C), backward(length, static_cast<int>(lines), CUFFT_C2R);
+  FftPlan forward({length}, static_cast<int>(lines), CUFFT_R2C), backward({length}, static_cast<int>(lines), CUFFT_C2R);
   check(cufftExecR2C(forward.get(), padded.get(), spectrum.get()), "forward transform");
   multiply_kernel<<<blocks_for(lines * bins, 256), 256>>>(spectrum.get(), filter.get(), lines, bins);
   check(cudaGetLastError(), "filter kernel");
   check(cufftExecC2R(backward.get(), spectrum.get(), padded.get()), "inverse transform");
 
-  const dim3 block(16, 16), grid((n + 15) / 16, (n + 15) / 16, slices);
+  const dim3 block(16, 16), grid((n + 15) / 16, (n + 15) / 16, (slices + kSlicesPerThread - 1) / kSlicesPerThread);
   const float scale = fbp_weight(projections) * settings.value_scale;
   backprojection_kernel<<<grid, block>>>(padded.get(), slices, projections, n, length, cos_d.get(), sin_d.get(), g.axis,
-                                         scale, settings.circular_mask, settings.mask_ratio * 0.5f * n, slices_d.get());
+                                         scale, settings.circular_mask, settings.mask_ratio, slices_d.get());
   check(cudaGetLastError(), "backprojection kernel");
   check(cudaDeviceSynchronize(), "reconstruction");
   slices_d.download(out.data());

@@ -6,6 +6,7 @@
 
 #include "kernels/backprojection.hpp"
 #include "kernels/ramp_filter.hpp"
+#include "kernels/slab_plan.hpp"
 
 namespace tomo {
 
@@ -34,6 +35,10 @@ class FbpReconstructor {
   void reconstruct(std::span<float> sinograms, int slices, std::span<float> out) const;
 
   const FbpSettings& settings() const { return settings_; }
+
+  // Working memory of reconstruct(), for the memory planner: the backprojection's copy of a group
+  // of sinograms and the filter's buffers (the sinograms are filtered in place).
+  MemoryNeed memory_need() const;
 
  private:
   FbpSettings settings_;

@@ -1,6 +1,6 @@
 #pragma once
 // The GPU path of the reconstruction: flat/dark correction and -log, ramp filter with cuFFT,
-// backprojection. Same contracts as the CPU functions (flat_field.hpp, fbp.hpp) and the same
+// backprojection, and gridrec (kernels/gridrec.cu). Same contracts as the CPU functions (flat_field.hpp, fbp.hpp) and the same
 // per-element math (correction_math.hpp, ramp_filter_math.hpp, backprojection_math.hpp), so
 // the CPU tests check the arithmetic the GPU runs. Built only when nvcc was found.
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "kernels/fbp.hpp"
 #include "kernels/flat_field.hpp"
+#include "kernels/gridrec.hpp"
 
 namespace tomo::cuda {
 
@@ -22,5 +23,10 @@ std::int64_t correct_projections(std::span<float> sinograms, int projections, co
 
 // As FbpReconstructor::reconstruct, on the GPU (the sinograms are left unfiltered on the host).
 void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out);
+
+// As cpu.reconstruct(sinograms, slices, out), on the GPU, from the CPU reconstructor's tables
+// (made once per scan, used for every slab).
+void reconstruct_gridrec(const GridrecReconstructor& cpu, std::span<const float> sinograms, int slices,
+                         std::span<float> out);
 
 }  // namespace tomo::cuda

@@ -1,5 +1,5 @@
 // Without nvcc at build time there are no CUDA kernels: the GPU path reports why and the CPU
-// path runs. (With CUDA, fbp.cu defines these functions and this file is not built.)
+// path runs. (With CUDA, fbp.cu and gridrec.cu define these functions and this file is not built.)
 #ifndef TOMO_HAVE_CUDA
 #include "kernels/error.hpp"
 #include "kernels/fbp_cuda.hpp"
@@ -16,6 +16,10 @@ std::int64_t correct_projections(std::span<float>, int, const FlatField&, bool, 
 }
 
 void reconstruct(const FbpSettings&, std::span<const float>, int, std::span<float>) {
+  fail("this build of tomoedge has no CUDA kernels");
+}
+
+void reconstruct_gridrec(const GridrecReconstructor&, std::span<const float>, int, std::span<float>) {
   fail("this build of tomoedge has no CUDA kernels");
 }
 

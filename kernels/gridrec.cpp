@@ -20,45 +20,17 @@
 #include "kernels/error.hpp"
 #include "kernels/fftw_handle.hpp"
 #include "kernels/gridrec_math.hpp"
+#include "kernels/gridrec_tables.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/ramp_filter.hpp"
 
 namespace tomo {
 namespace {
 
-// Grid points per image pixel, σ. The inverse 2-D FFT is (σN)² and the kernel's aliases come
-// from images of the slice a period G = σN away: 1.25 keeps the FFT at 2560² for N = 2048.
-constexpr double kOversampling = 1.25;
-// Kaiser–Bessel kernel width W in grid cells, β from Beatty et al. for σ. Each radial sample
-// updates W × W grid points, the bulk of the time: at W = 4 the gridding error is ~3e-4 of the
-// image's peak (rms against the exact sum, tests/test_gridrec.cpp), far below gridrec's
-// difference from the direct method; W = 8 measured 2e-5, at 36 ms a slice instead of 25.
-constexpr int kKernelWidth = 4;
-// Tabulated kernel values per grid cell of sub-cell position (nearest entry, at most 1/4096
-// cell off): 8× finer measured no change in the error above.
-constexpr int kTableResolution = 2048;
-// Columns per inverse FFT of the second pass: adjacent columns are adjacent in memory, so FFTW
-// vectorises across them; 8 (64 bytes) measured fastest for G = 2304…2560.
-constexpr int kColumnBlock = 8;
 // The axis phase of bin k is e^{iαk} = e^{iα·64⌊k/64⌋} · e^{iα(k mod 64)} (see axis_phase).
 constexpr int kPhaseSplit = 64;
 
 using Complex = std::complex<float>;
-
-bool is_fft_friendly(int n) {
-  for (const int factor : {2, 3, 5})
-    while (n % factor == 0) n /= factor;
-  return n == 1;
-}
-
-// Smallest multiple of `multiple` (even) at least `n` with no prime factor above 5: FFTW is
-// fastest on those.
-int fft_length(int n, int multiple) {
-  int m = std::max(n, multiple);
-  m = (m + multiple - 1) / multiple * multiple;
-  while (!is_fft_friendly(m)) m += multiple;
-  return m;
-}
 
 Complex* as_complex(fftwf_complex* p) { return reinterpret_cast<Complex*>(p); }
 
@@ -140,57 +112,15 @@ constexpr std::size_t kMaxSharedGrids = 4;
 
 }  // namespace
 
-std::vector<double> gridrec_angle_weights(std::span<const float> angles_rad) {
-  const std::size_t count = angles_rad.size();
-  constexpr double pi = std::numbers::pi;
-  if (count == 0) return {};
-  if (count == 1) return {pi};
-  std::vector<double> folded(count);
-  for (std::size_t p = 0; p < count; ++p) {
-    const double theta = std::fmod(static_cast<double>(angles_rad[p]), pi);
-    folded[p] = theta < 0 ? theta + pi : theta;
-  }
-  std::vector<std::size_t> order(count);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return folded[a] < folded[b]; });
-  std::vector<double> weights(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const double before = i > 0 ? folded[order[i - 1]] : folded[order[count - 1]] - pi;
-    const double after = i + 1 < count ? folded[order[i + 1]] : folded[order[0]] + pi;
-    weights[order[i]] = 0.5 * (after - before);
-  }
-  return weights;
-}
-
 // Everything that depends on the geometry and filter only: sizes, tables and FFTW plans.
-struct GridrecReconstructor::Plan {
-  int n = 0;            // detector width = slice side
-  int projections = 0;
-  int radial = 0;       // M: zero-padded projection length (≥ 2N)
-  int grid = 0;         // G: grid side, a multiple of kColumnBlock
-  int halo = 0;         // grid cells beyond ±G/2 that a kernel near the band edge reaches
-  int stride = 0;       // complex values per grid row (G + 2·halo, rounded up to 64 bytes)
-  int storage_rows = 0;
-  int max_bin = 0;      // highest radial bin with a non-zero weight (may pass M/2, see line_weight)
-  int first_band_row = 0, end_band_row = 0;  // storage rows that can hold data
-  double beta = 0;
-  std::vector<float> line_weight;    // per |k|: see tabulate_line_weights()
-  std::vector<float> angle_weight;   // per projection, radians
-  std::vector<double> axis_shift;    // per projection: t of the image origin, pixels
-  std::vector<float> step_x, step_y; // per projection: grid cells per radial bin along x, y
-  std::vector<int> line_end;         // per projection: the last bin |k| gridded
-  std::vector<float> end_share;      // per projection: weight of that last bin (½ on the grid's edge)
-  std::vector<float> kernel_table;   // kTableResolution × W
-  std::vector<float> kernel_pairs;   // kTableResolution × 2W: each value twice (re, im)
-  std::vector<float> column_factor;  // per image column: value_scale · (−1)^x / φ̂(x/G)
-  std::vector<float> row_factor;     // per image row: (−1)^y / φ̂(y/G)
-  std::vector<int> row_source;       // per image row: the FFT output index y mod G
-  std::vector<int> column_blocks;    // first FFT column of each block the image needs
+struct GridrecReconstructor::Plan : GridrecTables {
   fftw::Plan radial_forward, rows_backward, columns_backward;
 
-  Plan(const FbpSettings& settings);
+  explicit Plan(const FbpSettings& settings)
+      : GridrecTables(settings), spare_limit(static_cast<std::size_t>(resolve_threads(settings.threads))) {
+    make_fftw_plans();
+  }
 
-  std::size_t grid_values() const { return static_cast<std::size_t>(storage_rows) * static_cast<std::size_t>(stride); }
   fftwf_complex* origin(fftwf_complex* values) const {
     const std::size_t centre = static_cast<std::size_t>(grid / 2 + halo);
     return values + centre * static_cast<std::size_t>(stride) + centre;
@@ -231,118 +161,8 @@ struct GridrecReconstructor::Plan {
   void transform_projection(const SlicePair& pair, int projection, fftwf_complex* radial_buffer) const;
   void weigh_line(int projection, const fftwf_complex* spectrum, LineScratch& scratch) const;
   void place_line(int projection, LineScratch& scratch) const;
-  void choose_sizes();
-  void tabulate_line_weights(FilterWindow window, float cutoff);
-  void tabulate_angles(const ParallelGeometry& geometry);
-  void tabulate_kernel();
-  void tabulate_output(float value_scale);
   void make_fftw_plans();
 };
-
-GridrecReconstructor::Plan::Plan(const FbpSettings& settings)
-    : n(settings.geometry.columns),
-      projections(static_cast<int>(settings.geometry.angles_rad.size())),
-      spare_limit(static_cast<std::size_t>(resolve_threads(settings.threads))) {
-  if (n <= 0) fail("gridrec: detector width must be positive, got {}", n);
-  if (projections == 0) fail("reconstruction needs at least one projection angle");
-  if (!(settings.filter_cutoff > 0.0f && settings.filter_cutoff <= 1.0f))
-    fail("filter_cutoff = {} is out of range (0, 1]", settings.filter_cutoff);
-  choose_sizes();
-  tabulate_line_weights(settings.filter, settings.filter_cutoff);
-  tabulate_angles(settings.geometry);
-  tabulate_kernel();
-  tabulate_output(settings.value_scale);
-  make_fftw_plans();
-}
-
-void GridrecReconstructor::Plan::choose_sizes() {
-  radial = fft_length(2 * n, 2);
-  grid = fft_length(static_cast<int>(std::ceil(kOversampling * n)), kColumnBlock);
-  halo = kKernelWidth / 2 + 1;
-  stride = (grid + 2 * halo + 7) / 8 * 8;
-  storage_rows = grid + 2 * halo;
-  beta = kaiser_bessel_beta(kKernelWidth, static_cast<double>(grid) / n);
-  if (grid_values() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    fail("gridrec: a {} x {} frequency grid (detector width {}) is too large", grid, grid, n);
-}
-
-// Weights along a line, per |k| (ω = k/M cycles per pixel). Up to ½ (k = M/2): the direct
-// method's ramp and window (ramp_response, with the inverse transform's 1/M) times sinc²(ω), the
-// response of its linear interpolation, so that both have the same resolution and noise. Beyond
-// ½ the direct method's interpolation also passes the spectrum's first image, Q(ω − 1)·sinc²(ω):
-// its ramp is that of M − k. The pixel grid holds it up to the edge of the square band,
-// ½/max(|cos θ|, |sin θ|) ≤ ½√2; gridrec keeps it there (without it, sharp edges came out up
-// to 0.4 dB worse than the direct method's) and, unlike the direct method, folds nothing back
-// from beyond.
-void GridrecReconstructor::Plan::tabulate_line_weights(FilterWindow window, float cutoff) {
-  const auto ramp = ramp_response(radial, window, cutoff);
-  const int last_bin = static_cast<int>(std::ceil(0.5 * std::numbers::sqrt2 * radial));
-  for (int k = 0; k <= last_bin; ++k) {
-    const int baseband = k <= radial / 2 ? k : radial - k;
-    const float nu = static_cast<float>(k) / static_cast<float>(radial);
-    line_weight.push_back(ramp[static_cast<std::size_t>(baseband)] * linear_interpolation_response(nu));
-    if (line_weight.back() != 0.0f) max_bin = k;
-  }
-  const double reach = std::min(0.5 * grid, static_cast<double>(max_bin) * grid / radial);
-  const int band = static_cast<int>(std::ceil(reach)) + halo;
-  first_band_row = std::max(0, grid / 2 - band);
-  end_band_row = std::min(grid, grid / 2 + band + 1);
-}
-
-// Per projection: its weight, where its line runs on the grid and ends, and the axis phase.
-// Sub-pixel geometry is exact through that phase: the image origin (x, y) = (0, 0) of the FFT
-// is pixel (r, j) = (⌊N/2⌋, ⌊N/2⌋), which the docs' convention puts at x = ⌊N/2⌋ − N/2,
-// y = N/2 − ⌊N/2⌋ (half a pixel off for odd N); the ray through it meets the detector at
-// t0 = axis + x cos θ + y sin θ.
-void GridrecReconstructor::Plan::tabulate_angles(const ParallelGeometry& geometry) {
-  const auto& angles = geometry.angles_rad;
-  const auto weights = gridrec_angle_weights(angles);
-  const double origin_x = std::floor(0.5 * n) - 0.5 * n, origin_y = -origin_x;
-  const double cells_per_bin = static_cast<double>(grid) / radial;
-  for (std::size_t p = 0; p < angles.size(); ++p) {
-    const double c = std::cos(static_cast<double>(angles[p])), s = std::sin(static_cast<double>(angles[p]));
-    angle_weight.push_back(static_cast<float>(weights[p]));
-    axis_shift.push_back(static_cast<double>(geometry.axis) + origin_x * c + origin_y * s);
-    step_x.push_back(static_cast<float>(cells_per_bin * c));
-    step_y.push_back(static_cast<float>(cells_per_bin * s));
-    // The line leaves the square band at |k| = (M/2)/max(|cos θ|, |sin θ|): the last bin keeps
-    // the part of its width [k − ½, k + ½] inside (½ for θ a multiple of 90°, where the bins
-    // at ±M/2 fall on one grid point, the band's two edges being one period apart).
-    const double edge = 0.5 * radial / std::max(std::abs(c), std::abs(s));
-    const int inside = static_cast<int>(std::floor(edge + 1e-9));
-    line_end.push_back(std::min(inside, max_bin));
-    end_share.push_back(inside <= max_bin ? static_cast<float>(std::min(1.0, edge - inside + 0.5)) : 1.0f);
-  }
-}
-
-void GridrecReconstructor::Plan::tabulate_kernel() {
-  kernel_table.resize(static_cast<std::size_t>(kTableResolution) * kKernelWidth);
-  for (int q = 0; q < kTableResolution; ++q) {
-    const double f = (q + 0.5) / kTableResolution;  // centre of the sub-cell bin
-    for (int i = 0; i < kKernelWidth; ++i)
-      kernel_table[static_cast<std::size_t>(q * kKernelWidth + i)] =
-          static_cast<float>(kaiser_bessel(f - 0.5 * kKernelWidth + i, kKernelWidth, beta));
-  }
-  for (const float value : kernel_table) kernel_pairs.insert(kernel_pairs.end(), {value, value});
-}
-
-void GridrecReconstructor::Plan::tabulate_output(float value_scale) {
-  const int centre = n / 2;
-  const auto deapodise = [&](int position) {
-    const double sign = position % 2 == 0 ? 1.0 : -1.0;  // the grid's origin sits at index G/2
-    return sign / kaiser_bessel_transform(static_cast<double>(position) / grid, kKernelWidth, beta);
-  };
-  for (int j = 0; j < n; ++j) column_factor.push_back(static_cast<float>(value_scale * deapodise(j - centre)));
-  for (int r = 0; r < n; ++r) {
-    const int y = centre - r;
-    row_factor.push_back(static_cast<float>(deapodise(y)));
-    row_source.push_back((y + grid) % grid);
-  }
-  // Image columns x = j − ⌊N/2⌋ sit at FFT columns x mod G: [0, N − ⌊N/2⌋) and [G − ⌊N/2⌋, G).
-  for (const auto& [first, end] : {std::pair{0, n - centre}, std::pair{grid - centre, grid}})
-    for (int c = first / kColumnBlock * kColumnBlock; c < end; c += kColumnBlock)
-      if (column_blocks.empty() || column_blocks.back() < c) column_blocks.push_back(c);
-}
 
 void GridrecReconstructor::Plan::make_fftw_plans() {
   // FFTW_MEASURE measured no faster here (25 ms a slice either way at N = 2048) and would make
@@ -437,22 +257,16 @@ void GridrecReconstructor::Plan::place_line(int projection, LineScratch& scratch
   const std::size_t p = static_cast<std::size_t>(projection);
   const int last = line_end[p];
   const float sx = step_x[p], sy = step_y[p];
-  constexpr float half_width = 0.5f * kKernelWidth, resolution = kTableResolution;
   const std::size_t count = 2 * static_cast<std::size_t>(last) + 1;
   int* __restrict offset = scratch.offset.data();
   const int row_step = stride;
   int* __restrict table_x = scratch.table_x.data();
   int* __restrict table_y = scratch.table_y.data();
   for (std::size_t i = 0; i < count; ++i) {
-    const float k = static_cast<float>(static_cast<int>(i) - last);
-    const float left = k * sx - half_width, bottom = k * sy - half_width;
-    // ⌈·⌉ from truncation (toward zero) so that the loop vectorises (std::ceil does not).
-    const int truncated_x = static_cast<int>(left), truncated_y = static_cast<int>(bottom);
-    const int first_x = truncated_x + (static_cast<float>(truncated_x) < left ? 1 : 0);
-    const int first_y = truncated_y + (static_cast<float>(truncated_y) < bottom ? 1 : 0);
-    offset[i] = first_y * row_step + first_x;
-    table_x[i] = std::min(static_cast<int>((static_cast<float>(first_x) - left) * resolution), kTableResolution - 1);
-    table_y[i] = std::min(static_cast<int>((static_cast<float>(first_y) - bottom) * resolution), kTableResolution - 1);
+    const auto at = grid_footprint(static_cast<float>(static_cast<int>(i) - last), sx, sy, kKernelWidth, kTableResolution);
+    offset[i] = at.first_y * row_step + at.first_x;
+    table_x[i] = at.table_x;
+    table_y[i] = at.table_y;
   }
 }
 
@@ -654,11 +468,13 @@ void GridrecReconstructor::reconstruct(std::span<const float> sinograms, int sli
   if (settings_.circular_mask) apply_circular_mask(out, plan.n, settings_.mask_ratio);
 }
 
-std::int64_t GridrecReconstructor::workspace_bytes() const {
-  return static_cast<std::int64_t>(resolve_threads(settings_.threads)) * static_cast<std::int64_t>(plan_->workspace_bytes());
+MemoryNeed GridrecReconstructor::memory_need() const {
+  const std::int64_t threads = resolve_threads(settings_.threads);
+  return {"gridrec workspaces", threads * static_cast<std::int64_t>(plan_->workspace_bytes()), 0};
 }
 
 int GridrecReconstructor::radial_length() const { return plan_->radial; }
 int GridrecReconstructor::grid_size() const { return plan_->grid; }
+const GridrecTables& GridrecReconstructor::tables() const { return *plan_; }
 
 }  // namespace tomo

@@ -31,14 +31,9 @@
 #include <vector>
 
 #include "kernels/fbp.hpp"
+#include "kernels/gridrec_tables.hpp"
 
 namespace tomo {
-
-// Weight of each projection's line in the 2-D spectrum: its share of the half circle, half the
-// gap to the neighbouring lines' angles taken modulo π (a line at θ + π is the line at θ,
-// traversed the other way). Sums to π; π/P for P evenly spaced angles over 180° or 360°, as
-// fbp_weight().
-std::vector<double> gridrec_angle_weights(std::span<const float> angles_rad);
 
 class GridrecReconstructor {
  public:
@@ -61,14 +56,17 @@ class GridrecReconstructor {
 
   const FbpSettings& settings() const { return settings_; }
 
-  // Working memory of reconstruct() in bytes, for the memory planner: one frequency grid and
-  // buffers per thread, ~53 MB each for N = 2048, allocated by the first call and kept for the
-  // next ones (re-allocating them per slab cost 6 ms a slice).
-  std::int64_t workspace_bytes() const;
+  // Working memory of reconstruct(), for the memory planner: one frequency grid and buffers per
+  // thread, ~53 MB each for N = 2048, allocated by the first call and kept for the next ones
+  // (re-allocating them per slab cost 6 ms a slice).
+  MemoryNeed memory_need() const;
 
   // Transform sizes (for tests and logs): M the zero-padded radial length, G the grid side.
   int radial_length() const;
   int grid_size() const;
+
+  // The sizes and tables the gridding uses, for the CUDA path (which grids the same values).
+  const GridrecTables& tables() const;
 
  private:
   struct Plan;

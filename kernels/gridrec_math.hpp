@@ -63,4 +63,27 @@ TOMO_HD inline float linear_interpolation_response(float nu) {
   return sinc * sinc;
 }
 
+// Where the W × W kernel footprint of radial bin k lands on the frequency grid, for a line at
+// `step_x`, `step_y` grid cells per bin: the bin sits at κ = k · (step_x, step_y); its footprint
+// starts at grid point ⌈κ − W/2⌉ (relative to the grid's origin) and the kernel table's row for
+// each axis is that point's sub-cell offset from κ − W/2, in 1/resolution cells.
+struct GridFootprint {
+  int first_x, first_y;
+  int table_x, table_y;
+};
+TOMO_HD inline GridFootprint grid_footprint(float k, float step_x, float step_y, int width, int resolution) {
+  const float half_width = 0.5f * static_cast<float>(width), cells = static_cast<float>(resolution);
+  const float left = k * step_x - half_width, bottom = k * step_y - half_width;
+  // ⌈·⌉ from truncation (toward zero) so that the CPU's loop vectorises (std::ceil does not).
+  const int truncated_x = static_cast<int>(left), truncated_y = static_cast<int>(bottom);
+  GridFootprint at;
+  at.first_x = truncated_x + (static_cast<float>(truncated_x) < left ? 1 : 0);
+  at.first_y = truncated_y + (static_cast<float>(truncated_y) < bottom ? 1 : 0);
+  const int tx = static_cast<int>((static_cast<float>(at.first_x) - left) * cells);
+  const int ty = static_cast<int>((static_cast<float>(at.first_y) - bottom) * cells);
+  at.table_x = tx < resolution - 1 ? tx : resolution - 1;
+  at.table_y = ty < resolution - 1 ? ty : resolution - 1;
+  return at;
+}
+
 }  // namespace tomo

@@ -85,6 +85,11 @@ RampFilter::RampFilter(int columns, FilterWindow window, float cutoff)
 
 RampFilter::~RampFilter() = default;
 
+std::int64_t RampFilter::workspace_bytes(int threads) const {
+  const std::int64_t bins = padded_ / 2 + 1;
+  return std::int64_t{threads} * kBatch * (padded_ * std::int64_t{sizeof(float)} + bins * std::int64_t{sizeof(fftwf_complex)});
+}
+
 void RampFilter::apply(std::span<float> rows, int threads) const {
   const std::size_t n = static_cast<std::size_t>(columns_);
   if (rows.size() % n != 0) fail("ramp filter: {} values are not whole rows of {}", rows.size(), n);

@@ -2,6 +2,7 @@
 // The FBP ramp filter: each detector row is zero-padded, transformed with FFTW, multiplied by
 // the ramp |f| times an apodisation window, and transformed back. Plans are made once per
 // filter; apply() may be called from several threads at once.
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,9 @@ class RampFilter {
 
   // Filters rows.size() / columns rows of `columns` values each, in place.
   void apply(std::span<float> rows, int threads) const;
+
+  // Bytes of the transform buffers apply() allocates on `threads` threads.
+  std::int64_t workspace_bytes(int threads) const;
 
   int columns() const { return columns_; }
   const std::vector<float>& response() const { return response_; }

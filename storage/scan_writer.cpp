@@ -7,6 +7,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <utility>
@@ -341,11 +342,17 @@ int rows_per_block(const SimulationParams& params, std::size_t block_bytes) {
 void write_simulated_scan(const ScanSimulator& simulator, const fs::path& path, const ScanWriteOptions& options) {
   if (options.gzip_level < 0 || options.gzip_level > 9) fail("--gzip {} is out of range: allowed 0 to 9", options.gzip_level);
   check_output_path(path);
-  TemporaryFile truth(truth_path(path));
+  std::optional<TemporaryFile> truth;
+  if (options.write_truth) {
+    truth.emplace(truth_path(path));
+    write_truth(simulator, truth->part(), options);
+  } else {
+    std::error_code ignored;  // a truth left from an earlier scan of this name would mislead
+    fs::remove(truth_path(path), ignored);
+  }
   TemporaryFile scan(path);
-  write_truth(simulator, truth.part(), options);
   write_scan(simulator, scan.part(), options);
-  truth.commit();
+  if (truth) truth->commit();
   scan.commit();
 }
 

@@ -42,6 +42,9 @@ struct ScanWriteOptions {
   // Memory for one block of simulated projections (as much again goes to reordering it for
   // dx and nxtomo): bounds the peak memory whatever the scan's size.
   std::size_t block_bytes = std::size_t{64} << 20;
+  // Write FILE.truth.h5 beside the scan. A full-size benchmark scan (1800 × 2048 × 2048) would
+  // need a 30 GB truth volume that no one compares against.
+  bool write_truth = true;
 };
 
 // The layouts a simulated scan can be written in: "tdf", "dx", "nxtomo". Throws tomo::Error

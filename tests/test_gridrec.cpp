@@ -451,7 +451,7 @@ TEST(Gridrec, RefusesWhatItCannotReconstruct) {
   EXPECT_THROW(reconstructor.reconstruct(sinogram, 2, image), tomo::Error);  // one slice's worth
   EXPECT_THROW(reconstructor.reconstruct(sinogram, 1, std::span<float>(image).first(100)), tomo::Error);
   EXPECT_NO_THROW(reconstructor.reconstruct({}, 0, {}));
-  EXPECT_GT(reconstructor.workspace_bytes(), 0);
+  EXPECT_GT(reconstructor.memory_need().fixed_bytes, 0);
 }
 
 }  // namespace
