@@ -9,6 +9,7 @@
 
 #include "kernels/error.hpp"
 #include "kernels/fbp.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -99,16 +100,6 @@ std::vector<double> reference_backprojection(const std::vector<float>& sino, int
   return out;
 }
 
-// Largest |got − reference| over the largest |reference|.
-double relative_error(const std::vector<float>& got, const std::vector<double>& reference) {
-  double worst = 0, largest = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    worst = std::max(worst, std::abs(got[i] - reference[i]));
-    largest = std::max(largest, std::abs(reference[i]));
-  }
-  return worst / largest;
-}
-
 struct BackprojectionCase {
   int n, projections, slices;
   double axis_offset;  // from N/2
@@ -130,8 +121,8 @@ TEST_P(BackprojectionSizes, BothKernelsMatchTheDoubleReference) {
   std::vector<float> one(static_cast<std::size_t>(slices) * n * n), slab(one.size());
   tomo::backproject(sino, slices, {n, axis, angles}, 1.0f, one, 2);
   tomo::backproject_slab(sino, slices, {n, axis, angles}, 1.0f, slab, 2);
-  EXPECT_LT(relative_error(one, reference), 1e-5);
-  EXPECT_LT(relative_error(slab, reference), 1e-5);
+  EXPECT_LT(tomo::test::relative_error(one, reference), 1e-5);
+  EXPECT_LT(tomo::test::relative_error(slab, reference), 1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Awkward, BackprojectionSizes,

@@ -2,7 +2,9 @@
 // Helpers shared by the tests: scratch folders, running the tomoedge binary, reading strings.
 #include <hdf5.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +17,17 @@
 #include "storage/hdf5_handle.hpp"
 
 namespace tomo::test {
+
+// Largest |got − reference| over the largest |reference|: the error bound the kernels' tests state.
+template <class Reference>
+double relative_error(const std::vector<float>& got, const std::vector<Reference>& reference) {
+  double worst = 0, largest = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(got[i]) - static_cast<double>(reference[i])));
+    largest = std::max(largest, std::abs(static_cast<double>(reference[i])));
+  }
+  return worst / largest;
+}
 
 // A fresh, empty folder for one test (under $TOMO_TEST_TMP when set).
 inline std::filesystem::path scratch_dir(const std::string& name) {
