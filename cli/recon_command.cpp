@@ -141,7 +141,7 @@ void add_recon_command(CLI::App& app) {
   string_field("--flat-average", &ReconParams::set_flat_average, "How flats/darks are averaged: mean or median");
   string_field("--output-type", &ReconParams::set_output_type, "float32, uint16 or uint8 (with --range)");
   string_field("--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
-  string_field("--method", &ReconParams::set_method, "fbp (direct) or gridrec (Fourier gridding)");
+  string_field("--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
   string_field("--device", &ReconParams::set_device, "cpu, gpu (CUDA) or auto");
   cmd->add_option("--slices", flags->slices, "Detector rows FROM:TO (half-open)");
   cmd->add_option("--crop", flags->crop, "Pixels removed TOP:BOTTOM:LEFT:RIGHT");

@@ -29,7 +29,7 @@ ReconParams default_params() {
   p.set_flat_average("mean");
   p.set_minus_log(true);
   p.set_min_transmission(1e-4f);
-  p.set_method("fbp");
+  p.set_method("gridrec");
   p.set_filter("ram-lak");
   p.set_filter_cutoff(1.0f);
   p.set_cor_offset(0.0);
