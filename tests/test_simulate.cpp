@@ -629,6 +629,21 @@ TEST_F(SimulatedFiles, CommandWritesATinyScan) {
   EXPECT_TRUE(part_files(dir_).empty());
 }
 
+// --no-truth writes the scan alone, and removes a truth left from an earlier scan of that name
+// (it would describe another scan).
+TEST_F(SimulatedFiles, NoTruthWritesTheScanAlone) {
+  const fs::path path = dir_ / "alone.tdf";
+  std::ofstream(tomo::truth_path(path)).put('x');
+  const auto result = tomo::test::run_tomoedge(
+      fmt::format("simulate --out {} --projections 12 --rows 2 --columns 32 --no-truth", path.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto file = open_read_only(path);
+  ASSERT_TRUE(file.valid());
+  expect_uint16(file.get(), "/exchange/data", {2, 12, 32});
+  EXPECT_FALSE(fs::exists(tomo::truth_path(path)));
+  EXPECT_TRUE(part_files(dir_).empty());
+}
+
 TEST_F(SimulatedFiles, CommandRejectsBadFlagsClearly) {
   const std::string out = (dir_ / "bad.tdf").string();
   const std::pair<std::string, std::string> cases[] = {
