@@ -14,6 +14,7 @@
 
 #include "kernels/fbp.hpp"
 #include "kernels/fbp_cuda.hpp"
+#include "kernels/correction.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/gridrec.hpp"
 #include "kernels/parallel.hpp"
@@ -125,7 +126,7 @@ void BM_SliceEndToEnd(benchmark::State& state) {
   std::vector<float> slice(static_cast<std::size_t>(kColumns) * kColumns);
   for (auto _ : state) {
     auto sinogram = raw;
-    tomo::correct_projections(sinogram, kProjections, flat_field, true, {}, 2);
+    tomo::correct_projections(sinogram, kProjections, flat_field, {}, 2);
     fbp.reconstruct(sinogram, 1, slice);
     benchmark::DoNotOptimize(slice.data());
   }

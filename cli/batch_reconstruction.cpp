@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/bounded_queue.hpp"
+#include "kernels/correction.hpp"
 #include "kernels/error.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/fbp_cuda.hpp"
@@ -60,6 +61,9 @@ struct Plan {
   std::vector<int> projections;  // indices of the projections used (every n-th)
   FbpSettings fbp;
   int flats = 0, darks = 0;
+  FlatMode flat_mode = FlatMode::mean;
+  std::vector<float> after_flat_weight;  // per chosen projection, with two sets of flats
+  CorrectionOptions correction;
 };
 
 Plan make_plan(const ReconParams& p, const ScanInfo& info) {
@@ -103,25 +107,52 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
     plan.flats = info.flats();
     plan.darks = info.darks();
     if (plan.flats == 0)
-      fail("{} has no flat fields; pass --no-flat-field if its values are already normalised", file);
+      fail("{} has no flat fields; pass --no-flat-field if its values are already normalised (with --air to "
+           "normalise each row to its air columns)", file);
     if (plan.darks == 0) spdlog::warn("{} has no dark fields: the dark level is taken as 0", file);
+    const int before = info.count(Frames::flats_before), after = info.count(Frames::flats_after);
+    plan.flat_mode = parse_flat_mode(p.flat_mode(), before > 0 && after > 0);
+    const bool both = plan.flat_mode == FlatMode::interpolate || plan.flat_mode == FlatMode::half_half;
+    if ((both || plan.flat_mode == FlatMode::before) && before == 0)
+      fail("--flat-mode {} needs flats taken before the scan, and {} has none ({} after it)", p.flat_mode(), file, after);
+    if ((both || plan.flat_mode == FlatMode::after) && after == 0)
+      fail("--flat-mode {} needs flats taken after the scan, and {} has none ({} before it)", p.flat_mode(), file, before);
+    if (both) {
+      const int line = p.half_half_line() < 0 ? info.projections / 2 : p.half_half_line();
+      if (line > info.projections)
+        fail("--half-half-line {} is beyond the {} projections of {}", line, info.projections, file);
+      plan.after_flat_weight = after_flat_weights(plan.flat_mode, plan.projections, info.projections, line);
+    }
   }
+  plan.correction.minus_log = p.minus_log();
+  plan.correction.bounds = {p.min_transmission(), 1.0f / p.min_transmission()};
+  plan.correction.saturation = p.saturation();
+  plan.correction.air_left = p.air_left();
+  plan.correction.air_right = p.air_right();
+  plan.correction.zinger_threshold = p.zinger_threshold();
+  if (p.air_left() + p.air_right() >= width)
+    fail("--air {}:{} leaves no column of the {}-pixel rows for the sample", p.air_left(), p.air_right(), width);
   return plan;
 }
 
-// Reads every flat (or dark) taken before and after the scan for `rows` and averages them.
-std::vector<float> averaged_reference(ScanReader& scan, Frames before, Frames after, Range rows, FrameAverage how) {
+// Reads every reference frame of the kinds `which` (flats or darks, before and/or after the
+// scan) for `rows` and averages them.
+std::vector<float> averaged_reference(ScanReader& scan, std::initializer_list<Frames> which, Range rows, FrameAverage how) {
   const ScanInfo& info = scan.info();
   const std::size_t n = static_cast<std::size_t>(info.columns);
-  const int first = info.count(before), second = info.count(after), images = first + second;
+  int images = 0;
+  for (const Frames kind : which) images += info.count(kind);
   std::vector<float> frames(static_cast<std::size_t>(rows.size()) * images * n), part;
-  for (auto [which, count, offset] : {std::tuple{before, first, 0}, std::tuple{after, second, first}}) {
+  int offset = 0;
+  for (const Frames kind : which) {
+    const int count = info.count(kind);
     if (count == 0) continue;
     part.resize(static_cast<std::size_t>(rows.size()) * count * n);
-    scan.read(which, {0, count}, rows, part);
+    scan.read(kind, {0, count}, rows, part);
     for (int r = 0; r < rows.size(); ++r)
       std::copy_n(part.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * count * n), count * n,
                   frames.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(r) * images + offset) * n));
+    offset += count;
   }
   std::vector<float> average(static_cast<std::size_t>(rows.size()) * n);
   average_frames(frames, rows.size(), images, info.columns, how, average);
@@ -205,13 +236,27 @@ SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Ra
   crop_columns(slab.sinograms, info.columns, plan.columns);
   if (!p.flat_field()) return slab;
   const auto how = parse_frame_average(p.flat_average());
-  auto flat = averaged_reference(scan, Frames::flats_before, Frames::flats_after, rows, how);
-  auto dark = plan.darks > 0 ? averaged_reference(scan, Frames::darks_before, Frames::darks_after, rows, how)
-                             : std::vector<float>(flat.size(), 0.0f);
-  crop_columns(flat, info.columns, plan.columns);
-  crop_columns(dark, info.columns, plan.columns);
+  const auto flats = [&](std::initializer_list<Frames> which) {
+    auto frame = averaged_reference(scan, which, rows, how);
+    crop_columns(frame, info.columns, plan.columns);
+    return frame;
+  };
+  const auto dark = plan.darks > 0 ? flats({Frames::darks_before, Frames::darks_after})
+                                   : std::vector<float>(static_cast<std::size_t>(rows.size()) * width, 0.0f);
   try {
-    slab.flat_field = make_flat_field(dark, flat, rows.size(), width);
+    switch (plan.flat_mode) {
+      case FlatMode::mean:
+        slab.flat_field = make_flat_field(dark, flats({Frames::flats_before, Frames::flats_after}), rows.size(), width);
+        break;
+      case FlatMode::before: slab.flat_field = make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width); break;
+      case FlatMode::after: slab.flat_field = make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width); break;
+      case FlatMode::interpolate:
+      case FlatMode::half_half:
+        slab.flat_field = with_flats_after(make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width),
+                                           make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width),
+                                           plan.after_flat_weight);
+        break;
+    }
   } catch (const Error& e) {
     fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());
   }
@@ -262,11 +307,10 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
                     p.out_min(), p.out_max()};
   auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
                                   {info.path.string(), params_to_json(p), TOMO_VERSION});
-  const TransmissionBounds bounds{p.min_transmission(), 1.0f / p.min_transmission()};
   const int threads = resolve_threads(p.threads());
   const bool gpu = use_gpu(p.device());
   const std::size_t slice_size = static_cast<std::size_t>(width) * width;
-  BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, 0, 0, 0};
+  BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, {}, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
 
   // Three stages, one thread each, with at most one slab waiting between two stages: reading the
@@ -296,12 +340,13 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
       while (auto slab = to_compute.pop()) {
         result.defective_flat_pixels += slab->flat_field.defective_pixels;
         SlabOutput done{slab->rows, std::vector<float>(static_cast<std::size_t>(slab->rows.size()) * slice_size)};
+        // The correction runs on the CPU even with a GPU: repairing invalid pixels from their
+        // line and the zinger median need whole lines (fbp_cuda.hpp).
+        result.corrections += correct_projections(slab->sinograms, projections, slab->flat_field, plan.correction, threads);
         if (gpu) {
-          result.clamped_pixels += cuda::correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds);
           if (gridrec) cuda::reconstruct_gridrec(*gridrec, slab->sinograms, slab->rows.size(), done.slices);
           else cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
         } else {
-          result.clamped_pixels += correct_projections(slab->sinograms, projections, slab->flat_field, p.minus_log(), bounds, threads);
           if (gridrec) gridrec->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
           else fbp->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
         }
@@ -322,9 +367,14 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     auto path = writer->path_of(r);
     if (result.outputs.empty() || result.outputs.back() != path) result.outputs.push_back(path);
   }
-  if (result.clamped_pixels > 0)
-    spdlog::warn("{} pixels had a transmission outside [{}, {}] and were clamped before the log", result.clamped_pixels,
-                 bounds.min, bounds.max);
+  const CorrectionCounts& counts = result.corrections;
+  if (counts.clamped > 0)
+    spdlog::warn("{} pixels had a transmission outside [{}, {}] and were clamped before the log", counts.clamped,
+                 plan.correction.bounds.min, plan.correction.bounds.max);
+  if (counts.repaired > 0)
+    spdlog::warn("{} pixels were NaN, infinite{} and were interpolated from their row", counts.repaired,
+                 p.saturation() > 0 ? fmt::format(" or saturated (>= {})", p.saturation()) : std::string());
+  if (counts.zingers > 0) spdlog::info("{} zingers replaced by the median of their pixel in 3 frames", counts.zingers);
   if (result.defective_flat_pixels > 0)
     spdlog::warn("{} flat-field pixels were not above the dark; they use a neighbour's gain", result.defective_flat_pixels);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

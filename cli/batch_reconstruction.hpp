@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "kernels/correction.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
 
@@ -29,7 +30,7 @@ struct BatchResult {
   int slice_width = 0;
   int slab_rows = 0;
   std::vector<std::filesystem::path> outputs;  // one per slice (TIFF) or the volume (HDF5)
-  std::int64_t clamped_pixels = 0;             // transmission clamped before the log
+  CorrectionCounts corrections;                // pixels clamped, repaired, zingers removed
   std::int64_t defective_flat_pixels = 0;
   double seconds = 0;
 };

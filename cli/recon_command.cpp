@@ -16,7 +16,7 @@ namespace tomo::cli {
 namespace {
 
 struct ReconFlags {
-  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview;
+  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air;
   bool dump_params = false;
   ReconParams overrides;  // only the fields given on the command line
 };
@@ -75,6 +75,11 @@ void apply_compound_flags(const ReconFlags& f, ReconParams& o) {
     o.set_out_max(static_cast<float>(to_number(high, "--range")));
   }
   if (!f.memory.empty()) o.set_memory_bytes(parse_memory_size(f.memory));
+  if (!f.air.empty()) {
+    auto [left, right] = split_pair(f.air, "--air");
+    o.set_air_left(left.empty() ? 0 : static_cast<int>(to_number(left, "--air")));
+    o.set_air_right(right.empty() ? 0 : static_cast<int>(to_number(right, "--air")));
+  }
 }
 
 void show_progress(int done, int total) {
@@ -139,6 +144,8 @@ void add_recon_command(CLI::App& app) {
   string_field("--prefix", &ReconParams::set_prefix, "Output name prefix (PREFIX_NNNN.tif, PREFIX.h5)");
   string_field("--filter", &ReconParams::set_filter, "ram-lak, shepp-logan, cosine, hamming, hann, parzen");
   string_field("--flat-average", &ReconParams::set_flat_average, "How flats/darks are averaged: mean or median");
+  string_field("--flat-mode", &ReconParams::set_flat_mode,
+               "Which flats: auto, mean, before, after, interpolate, half-half (see --half-half-line)");
   string_field("--output-type", &ReconParams::set_output_type, "float32, uint16 or uint8 (with --range)");
   string_field("--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
   string_field("--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
@@ -158,6 +165,13 @@ void add_recon_command(CLI::App& app) {
   cmd->add_option_function<double>("--pixel-size", [&o](double v) { o.set_pixel_size_um(v); }, "Pixel size in µm");
   cmd->add_option_function<float>("--mask-ratio", [&o](float v) { o.set_mask_ratio(v); }, "Radius of the circular mask / (N/2)");
   cmd->add_option_function<int>("--threads", [&o](int v) { o.set_threads(v); }, "Worker threads (0 = all cores)");
+  cmd->add_option_function<int>("--half-half-line", [&o](int v) { o.set_half_half_line(v); },
+                                "First projection corrected with the after-scan flats (half-half; default the middle)");
+  cmd->add_option("--air", flags->air, "Air normalisation: LEFT:RIGHT columns of air at the edges of each row");
+  cmd->add_option_function<float>("--zingers", [&o](float v) { o.set_zinger_threshold(v); },
+                                  "Remove zingers: relative difference from the median of 3 frames, e.g. 0.1 (0 = off)");
+  cmd->add_option_function<float>("--saturation", [&o](float v) { o.set_saturation(v); },
+                                  "Raw counts at or above this are repaired like NaN (0 = no limit)");
   cmd->add_flag_callback("--no-flat-field", [&o] { o.set_flat_field(false); }, "Data are already flat-field corrected");
   cmd->add_flag_callback("--no-log", [&o] { o.set_minus_log(false); }, "Do not take -log (data are line integrals)");
   cmd->add_flag_callback("--no-mask", [&o] { o.set_circular_mask(false); }, "Keep the corners outside the disc");

@@ -95,6 +95,15 @@ void add_simulate_command(CLI::App& app) {
                       "Columns whose gain in the projections differs by 2-5 % from the flats (rings)")
       ->capture_default_str();
   command->add_option("--flats", sim.flats, "Number of flat (open beam) images")->capture_default_str();
+  command->add_option("--flats-after", sim.flats_after, "Flats taken after the projections (nxtomo layout only)")
+      ->capture_default_str();
+  command->add_option("--beam-drift", sim.beam_drift,
+                      "Relative change of the beam intensity from the first projection to the last (flats after see the end)")
+      ->capture_default_str();
+  command->add_option("--beam-flicker", sim.beam_flicker, "Relative rms of a random per-projection beam intensity")
+      ->capture_default_str();
+  command->add_option("--zingers", sim.zinger_fraction, "Fraction of projection pixels hit by a zinger")
+      ->capture_default_str();
   command->add_option("--darks", sim.darks, "Number of dark images")->capture_default_str();
   command->add_option("--span", sim.span_deg, "Angular range of the projections, degrees: 180 or 360")
       ->capture_default_str();

@@ -17,7 +17,10 @@ namespace tomo::cuda {
 // missing (no CUDA in this build, no driver, no device).
 bool device_available(std::string* why);
 
-// As tomo::correct_projections, on the GPU.
+// The per-pixel part of tomo::correct_projections on the GPU: flat/dark correction (one or two
+// sets of flats) and −log with clamping; returns the clamped count. NaN/Inf and saturated pixels
+// are clamped here, not interpolated from their line as on the CPU: the batch pipeline corrects
+// on the CPU for that reason, and uses the GPU for the reconstruction.
 std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
                                  bool minus_log, TransmissionBounds bounds);
 

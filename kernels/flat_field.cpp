@@ -1,7 +1,6 @@
 #include "kernels/flat_field.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "kernels/error.hpp"
@@ -48,7 +47,7 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
   const std::size_t pixels = static_cast<std::size_t>(rows) * n;
   if (dark.size() != pixels || flat.size() != pixels)
     fail("flat field: dark/flat frames do not have {} rows x {} columns", rows, columns);
-  FlatField result{rows, columns, std::vector<float>(dark.begin(), dark.end()), std::vector<float>(pixels), 0};
+  FlatField result{rows, columns, std::vector<float>(dark.begin(), dark.end()), std::vector<float>(pixels), 0, {}, {}};
   std::vector<bool> good(pixels);
   for (std::size_t p = 0; p < pixels; ++p) {
     if (!std::isfinite(flat[p]) || !std::isfinite(dark[p]))
@@ -77,38 +76,38 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
 
 FlatField identity_flat_field(int rows, int columns) {
   const std::size_t pixels = static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns);
-  return FlatField{rows, columns, std::vector<float>(pixels, 0.0f), std::vector<float>(pixels, 1.0f), 0};
+  return FlatField{rows, columns, std::vector<float>(pixels, 0.0f), std::vector<float>(pixels, 1.0f), 0, {}, {}};
 }
 
-std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
-                                 bool minus_log, TransmissionBounds bounds, int threads) {
-  const std::size_t n = static_cast<std::size_t>(flat_field.columns);
-  const std::size_t per_row = static_cast<std::size_t>(projections) * n;
-  if (sinograms.size() != static_cast<std::size_t>(flat_field.rows) * per_row)
-    fail("correct_projections: {} values do not make {} rows x {} projections x {} columns", sinograms.size(),
-         flat_field.rows, projections, n);
-  std::atomic<std::int64_t> clamped_total{0};
-  parallel_for(static_cast<std::size_t>(flat_field.rows) * static_cast<std::size_t>(projections), threads,
-               [&](std::size_t begin, std::size_t end) {
-                 std::int64_t clamped = 0;
-                 for (std::size_t line = begin; line < end; ++line) {
-                   const std::size_t row = line / static_cast<std::size_t>(projections);
-                   const float* dark = flat_field.dark.data() + row * n;
-                   const float* inverse_gain = flat_field.inverse_gain.data() + row * n;
-                   float* values = sinograms.data() + line * n;
-                   for (std::size_t c = 0; c < n; ++c) {
-                     if (minus_log) {
-                       bool was_clamped = false;
-                       values[c] = line_integral(values[c], dark[c], inverse_gain[c], bounds, &was_clamped);
-                       clamped += was_clamped;
-                     } else {
-                       values[c] = flat_corrected(values[c], dark[c], inverse_gain[c]);
-                     }
-                   }
-                 }
-                 clamped_total += clamped;
-               });
-  return clamped_total.load();
+FlatMode parse_flat_mode(const std::string& name, bool flats_before_and_after) {
+  if (name == "auto") return flats_before_and_after ? FlatMode::interpolate : FlatMode::mean;
+  if (name == "mean") return FlatMode::mean;
+  if (name == "before") return FlatMode::before;
+  if (name == "after") return FlatMode::after;
+  if (name == "interpolate") return FlatMode::interpolate;
+  if (name == "half-half") return FlatMode::half_half;
+  fail("unknown flat-field mode '{}' (use auto, mean, before, after, interpolate or half-half)", name);
+}
+
+std::vector<float> after_flat_weights(FlatMode mode, const std::vector<int>& chosen, int total, int half_half_line) {
+  std::vector<float> weights;
+  weights.reserve(chosen.size());
+  for (const int i : chosen) {
+    if (mode == FlatMode::interpolate) weights.push_back(total > 1 ? static_cast<float>(i) / static_cast<float>(total - 1) : 0.0f);
+    else if (mode == FlatMode::half_half) weights.push_back(i < half_half_line ? 0.0f : 1.0f);
+    else fail("after_flat_weights: only interpolate and half-half weigh two sets of flats");
+  }
+  return weights;
+}
+
+FlatField with_flats_after(FlatField before, const FlatField& after, std::vector<float> after_weight) {
+  if (after.rows != before.rows || after.columns != before.columns)
+    fail("flat field: the flats after the scan have {} x {} pixels, those before {} x {}", after.rows, after.columns,
+         before.rows, before.columns);
+  before.inverse_gain_after = after.inverse_gain;
+  before.defective_pixels += after.defective_pixels;
+  before.after_weight = std::move(after_weight);
+  return before;
 }
 
 }  // namespace tomo

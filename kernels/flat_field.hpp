@@ -27,7 +27,34 @@ struct FlatField {
   // Pixels whose flat is not above the dark (or not finite); they borrow the gain of the nearest
   // good pixel in their row so that one dead pixel does not make a ring of infinities.
   std::int64_t defective_pixels = 0;
+  // With flats from both ends of the scan (see with_flats_after): 1 / (flat − dark) of the flats
+  // taken after it, and per projection of the slab the weight of those (blended_inverse_gain).
+  // Empty with one set of flats.
+  std::vector<float> inverse_gain_after;
+  std::vector<float> after_weight;
+
+  bool two_references() const { return !after_weight.empty(); }
 };
+
+// Which flats correct which projection (STP's flat-field choices).
+enum class FlatMode {
+  mean,         // all flats averaged, whenever taken (what STP does with "both")
+  before,       // only those taken before the scan
+  after,        // only those taken after it
+  interpolate,  // before and after, interpolated linearly in projection index
+  half_half,    // before for projections below a given one, after for the rest (STP's half-half)
+};
+// "auto" resolves to interpolate when the scan has flats before and after it, else mean.
+FlatMode parse_flat_mode(const std::string& name, bool flats_before_and_after);
+
+// Weight of the after-scan flats for each of `chosen` projections (indices into the scan's
+// `total` projections): i / (total − 1) when interpolating; 0 below `half_half_line`, 1 from it,
+// for half-half.
+std::vector<float> after_flat_weights(FlatMode mode, const std::vector<int>& chosen, int total, int half_half_line);
+
+// `before` (made by make_flat_field from the flats taken before the scan) combined with the gain
+// of those taken after it, `after` (same rows, columns and dark), weighted per projection.
+FlatField with_flats_after(FlatField before, const FlatField& after, std::vector<float> after_weight);
 
 // Builds the per-pixel correction from averaged dark and flat frames (row, column). Throws
 // tomo::Error when the flats are unusable: any NaN/Inf, or more than `max_defective_fraction`
@@ -38,10 +65,5 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
 // A flat field that leaves data as it is: dark 0, gain 1 (for data already normalised).
 FlatField identity_flat_field(int rows, int columns);
 
-// Converts raw counts (row, projection, column) in place into line integrals
-// -log((raw - dark) / (flat - dark)), or into transmission when minus_log is false.
-// Returns how many pixels had their transmission clamped (see TransmissionBounds).
-std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
-                                 bool minus_log, TransmissionBounds bounds, int threads);
 
 }  // namespace tomo

@@ -16,6 +16,8 @@ namespace {
 constexpr std::uint64_t kPixelSensitivityStream = 10;
 constexpr std::uint64_t kDarkPatternStream = 11;
 constexpr std::uint64_t kDefectStream = 12;
+constexpr std::uint64_t kFlickerStream = 13;
+constexpr std::uint64_t kZingerStream = 14;
 
 // Bounds that keep a simulation to something a workstation writes in minutes, not days.
 constexpr int kMaxProjections = 100000;
@@ -83,8 +85,16 @@ void validate(const SimulationParams& p) {
   if (!(p.photons > 0.0 && p.photons <= kMaxPhotons))
     fail("--photons {} is out of range: allowed above 0 up to {:g}", p.photons, kMaxPhotons);
   check_count("--defective-columns", p.defective_columns, 0, p.columns / 4, " (a quarter of --columns)");
+  check_count("--flats-after", p.flats_after, 0, kMaxFrames);
+  // Bounds that keep the open beam inside the detector's range and the model a small perturbation.
+  if (!(std::abs(p.beam_drift) <= 0.5)) fail("--beam-drift {} is out of range: allowed -0.5 to 0.5", p.beam_drift);
+  if (!(p.beam_flicker >= 0.0 && p.beam_flicker <= 0.2))
+    fail("--beam-flicker {} is out of range: allowed 0 to 0.2 (relative rms)", p.beam_flicker);
+  if (!(p.zinger_fraction >= 0.0 && p.zinger_fraction <= 0.01))
+    fail("--zingers {} is out of range: allowed 0 to 0.01 (fraction of pixels)", p.zinger_fraction);
 
-  const double scan_bytes = 2.0 * p.rows * p.columns * (static_cast<double>(p.projections) + p.flats + p.darks);
+  const double scan_bytes =
+      2.0 * p.rows * p.columns * (static_cast<double>(p.projections) + p.flats + p.flats_after + p.darks);
   const double truth_bytes = 4.0 * p.rows * static_cast<double>(p.columns) * p.columns;
   if (scan_bytes > kMaxBytes || truth_bytes > kMaxBytes)
     fail("--projections {} × --rows {} × --columns {} makes a {:.1f} GiB scan and a {:.1f} GiB truth file; "
@@ -103,9 +113,17 @@ void validate(const SimulationParams& p) {
   if (!(p.read_noise >= 0.0) || !(p.dark_level >= 0.0) || !(p.dark_pattern >= 0.0))
     fail("detector model: read noise {}, dark level {} and dark pattern {} must be ≥ 0", p.read_noise, p.dark_level,
          p.dark_pattern);
-  // The brightest flat (gain up to 1 + spread) plus the dark must fit uint16 with room for noise.
+  // The brightest flat (gain up to 1 + spread) plus the dark must fit uint16 with room for noise,
+  // and so must the brightest frame of a beam brightened by the drift and by four standard
+  // deviations of flicker (κ · I0 = min(I0, full scale) counts in the open beam).
   if (!(p.full_scale_counts > 0.0 && p.full_scale_counts * (1.0 + p.pixel_sensitivity_spread) + p.dark_level < 60000.0))
     fail("detector model: full scale {} counts with dark {} would saturate uint16", p.full_scale_counts, p.dark_level);
+  const double brightest = std::min(p.photons, p.full_scale_counts) * (1.0 + p.pixel_sensitivity_spread) *
+                           std::max(1.0, 1.0 + p.beam_drift) * (1.0 + 4.0 * p.beam_flicker);
+  if (brightest + p.dark_level >= 60000.0)
+    fail("the open beam would reach {:.0f} counts and saturate the 16-bit detector: lower --beam-drift ({}), "
+         "--beam-flicker ({}) or --photons ({})",
+         brightest + p.dark_level, p.beam_drift, p.beam_flicker, p.photons);
 }
 
 double beam_profile(int row, int rows, int column, int columns) {
@@ -238,13 +256,34 @@ std::vector<double> ScanSimulator::angles_deg() const {
   return angles;
 }
 
+int nxtomo_image_key(ImageKind kind) { return kind == ImageKind::flat_after ? 1 : static_cast<int>(kind); }
+
 int ScanSimulator::frames(ImageKind kind) const {
   switch (kind) {
     case ImageKind::projection: return params_.projections;
     case ImageKind::flat: return params_.flats;
     case ImageKind::dark: return params_.darks;
+    case ImageKind::flat_after: return params_.flats_after;
   }
   return 0;
+}
+
+double ScanSimulator::beam_intensity(ImageKind kind, int frame) const {
+  switch (kind) {
+    case ImageKind::dark: return 1.0;
+    case ImageKind::flat: return 1.0;
+    case ImageKind::flat_after: return 1.0 + params_.beam_drift;
+    case ImageKind::projection: {
+      const double progress = params_.projections > 1 ? static_cast<double>(frame) / (params_.projections - 1) : 0.0;
+      double flicker = 0.0;
+      if (params_.beam_flicker > 0.0) {  // one draw per projection, the same for every row
+        NoiseStream draw(params_.seed, kFlickerStream, static_cast<std::uint64_t>(frame), 0);
+        flicker = params_.beam_flicker * draw.normal();
+      }
+      return (1.0 + params_.beam_drift * progress) * std::max(0.1, 1.0 + flicker);
+    }
+  }
+  return 1.0;
 }
 
 ScanSimulator::DetectorRow ScanSimulator::detector_row(int row) const {
@@ -283,11 +322,12 @@ void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::spa
     const double theta = angles_deg().at(static_cast<std::size_t>(frame)) * std::numbers::pi / 180.0;
     project_slice(phantom_.slice(row), theta, axis(), params_.detector_subsamples, p);
   }
+  const double beam = beam_intensity(kind, frame);
   for (std::size_t c = 0; c < out.size(); ++c) {
     double photons = 0.0;
-    if (kind == ImageKind::flat) photons = d.flat_photons[c];
+    if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = d.flat_photons[c];
     if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
-    out[c] = counts_per_photon() * photons + d.dark_offset[c];
+    out[c] = counts_per_photon() * beam * photons + d.dark_offset[c];
   }
 }
 
@@ -325,14 +365,31 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
         const double theta = angles[static_cast<std::size_t>(frame)] * std::numbers::pi / 180.0;
         project_slice(slices[r], theta, axis(), params_.detector_subsamples, p);
       }
+      const double beam = beam_intensity(kind, frame);
       for (std::size_t c = 0; c < static_cast<std::size_t>(n); ++c) {
         double photons = 0.0;
-        if (kind == ImageKind::flat) photons = d.flat_photons[c];
-        if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
+        if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = beam * d.flat_photons[c];
+        if (kind == ImageKind::projection) photons = beam * d.projection_photons[c] * std::exp(-p[c]);
         counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
       }
+      if (kind == ImageKind::projection && params_.zinger_fraction > 0.0) add_zingers(row, frame, d, counts);
     }
   });
+}
+
+// Zingers on one frame's row: the gaps between hit pixels are geometric (each pixel is hit with
+// probability zinger_fraction), drawn from a stream of their own so that the counts elsewhere
+// are those of a scan without zingers.
+void ScanSimulator::add_zingers(int row, int frame, const DetectorRow& d, std::uint16_t* counts) const {
+  NoiseStream draw(params_.seed, kZingerStream, static_cast<std::uint64_t>(row), static_cast<std::uint64_t>(frame));
+  const double log_miss = std::log1p(-params_.zinger_fraction);
+  const auto n = static_cast<std::size_t>(params_.columns);
+  // Pixels missed before the next hit, at most the row (a tiny fraction gives huge gaps).
+  const auto gap = [&] { return static_cast<std::size_t>(std::min(static_cast<double>(n), std::log(draw.uniform()) / log_miss)); };
+  for (std::size_t c = gap(); c < n; c += 1 + gap()) {
+    const double extra = (0.5 + 2.5 * draw.uniform()) * counts_per_photon() * d.flat_photons[c];
+    counts[c] = static_cast<std::uint16_t>(std::min(65535.0, counts[c] + extra));
+  }
 }
 
 void ScanSimulator::line_integrals(int first_row, int row_count, std::span<float> out, int threads) const {

@@ -16,6 +16,8 @@
 // times a fixed pixel-sensitivity pattern of ±pixel_sensitivity_spread; flat correction
 // divides it out), d = 1 except at the defective columns, where the projections see a gain a
 // few percent off the flats' (these columns make rings), and p the analytic line integral.
+// On request, I0 also varies per frame (beam_intensity: a linear drift and a random flicker),
+// flats are also taken after the projections, and zingers add counts to random pixels.
 //
 // Random numbers: each (image kind, row, frame) has its own stream seeded from (seed, kind,
 // row, frame), so the counts are the same whatever the thread count and however the rows are
@@ -29,8 +31,12 @@
 
 namespace tomo {
 
-// Which stack an image belongs to; the values are NeXus NXtomo's image_key.
-enum class ImageKind : int { projection = 0, flat = 1, dark = 2 };
+// Which stack an image belongs to; the first three values are NeXus NXtomo's image_key.
+// flat_after: flats taken after the projections (NXtomo key 1 too, stored after them).
+enum class ImageKind : int { projection = 0, flat = 1, dark = 2, flat_after = 3 };
+
+// NXtomo's image_key of a kind: 0 projection, 1 flat (before or after), 2 dark.
+int nxtomo_image_key(ImageKind kind);
 
 struct SimulationParams {
   int projections = 0;
@@ -43,6 +49,16 @@ struct SimulationParams {
   double photons = 10000.0;  // I0: photons per unattenuated pixel where the beam is brightest
   std::uint64_t seed = 1;
   int defective_columns = 0;
+  // Flats taken after the projections (NXtomo only: the other layouts have no place for them).
+  int flats_after = 0;
+  // The beam's intensity changes linearly by this fraction from the first projection (and the
+  // flats before) to the last (and the flats after): what interpolated flats correct.
+  double beam_drift = 0.0;
+  // Each projection's beam intensity also varies at random by this relative rms, unseen by the
+  // flats: what air normalisation corrects.
+  double beam_flicker = 0.0;
+  // Fraction of projection pixels hit by a zinger, which adds 0.5–3 × the open beam's counts.
+  double zinger_fraction = 0.0;
 
   // Detector model (not command-line flags).
   double full_scale_counts = 50000.0;      // the brightest open-beam pixel at most (see κ above)
@@ -107,6 +123,8 @@ class ScanSimulator {
   const std::vector<int>& defective_columns() const { return defective_columns_; }
   const std::vector<double>& defect_gain() const { return defect_gain_; }
   int frames(ImageKind kind) const;
+  // Relative beam intensity of frame `frame` of `kind` (beam_drift, beam_flicker; 1 for darks).
+  double beam_intensity(ImageKind kind, int frame) const;
 
   // Noise-free mean counts (κ · photons + dark offset) of one frame's detector row (out.size() == columns).
   void expected_counts(ImageKind kind, int row, int frame, std::span<double> out) const;
@@ -125,6 +143,7 @@ class ScanSimulator {
  private:
   struct DetectorRow;
   DetectorRow detector_row(int row) const;
+  void add_zingers(int row, int frame, const DetectorRow& d, std::uint16_t* counts) const;
   void check_block(int first_row, int row_count, std::size_t out_size, std::size_t per_row, const char* what) const;
 
   SimulationParams params_;

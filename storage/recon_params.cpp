@@ -29,6 +29,12 @@ ReconParams default_params() {
   p.set_flat_average("mean");
   p.set_minus_log(true);
   p.set_min_transmission(1e-4f);
+  p.set_flat_mode("auto");
+  p.set_half_half_line(-1);
+  p.set_air_left(0);
+  p.set_air_right(0);
+  p.set_zinger_threshold(0.0f);
+  p.set_saturation(0.0f);
   p.set_method("gridrec");
   p.set_filter("ram-lak");
   p.set_filter_cutoff(1.0f);
@@ -110,6 +116,13 @@ void validate(const ReconParams& p) {
   check_range("angle_first_deg", p.angle_first_deg(), -360.0, 360.0, "[-360, 360]");
   check_member("flat_average", p.flat_average(), {"mean", "median"});
   check_range("min_transmission", p.min_transmission(), 1e-12f, 0.5f, "[1e-12, 0.5]");
+  check_member("flat_mode", p.flat_mode(), {"auto", "mean", "before", "after", "interpolate", "half-half"});
+  check_range("half_half_line", p.half_half_line(), -1, 1 << 24, "[-1, 16777216] (-1 = the middle projection)");
+  check_range("air_left", p.air_left(), 0, 1 << 20, "[0, 1048576] columns");
+  check_range("air_right", p.air_right(), 0, 1 << 20, "[0, 1048576] columns");
+  // Below 1 % the threshold is inside the noise of any real detector: it would median-filter the data.
+  if (p.zinger_threshold() != 0.0f) check_range("zinger_threshold", p.zinger_threshold(), 0.01f, 10.0f, "[0.01, 10] or 0 (off)");
+  check_range("saturation", p.saturation(), 0.0f, 1e9f, "[0, 1e9] counts (0 = no limit)");
   check_member("method", p.method(), {"fbp", "gridrec"});
   parse_filter_window(p.filter());
   check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");

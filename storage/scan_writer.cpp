@@ -31,8 +31,9 @@ constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 // when a block does not cover its chunks whole.
 constexpr std::size_t kWriteCacheBytes = std::size_t{32} << 20;
 
-// The three stacks in the order NXtomo stores them.
-constexpr std::array<ImageKind, 3> kStackOrder = {ImageKind::dark, ImageKind::flat, ImageKind::projection};
+// The stacks in the order NXtomo stores them.
+constexpr std::array<ImageKind, 4> kStackOrder = {ImageKind::dark, ImageKind::flat, ImageKind::projection,
+                                                  ImageKind::flat_after};
 
 std::size_t index_of(ImageKind kind) { return static_cast<std::size_t>(kind); }
 
@@ -107,7 +108,7 @@ struct StackDestination {
 
 struct ScanStacks {
   std::vector<h5::Dataset> datasets;
-  std::array<StackDestination, 3> destinations;  // indexed by ImageKind
+  std::array<StackDestination, 4> destinations;  // indexed by ImageKind
 
   const h5::Dataset& dataset_of(ImageKind kind) const { return datasets.at(destinations[index_of(kind)].dataset); }
 };
@@ -148,7 +149,7 @@ ScanStacks create_dx_stacks(hid_t file, const ScanSimulator& simulator, int gzip
 
 ScanStacks create_nxtomo_stacks(hid_t file, const ScanSimulator& simulator, int gzip_level, hsize_t block) {
   const SimulationParams& p = simulator.params();
-  const hsize_t frames = to_hsize(p.darks) + to_hsize(p.flats) + to_hsize(p.projections);
+  const hsize_t frames = to_hsize(p.darks) + to_hsize(p.flats) + to_hsize(p.projections) + to_hsize(p.flats_after);
   const hsize_t dims[] = {frames, to_hsize(p.rows), to_hsize(p.columns)};
   h5::StorageOptions storage{{1, block, to_hsize(p.columns)}, gzip_level, kWriteCacheBytes};
   ScanStacks stacks;
@@ -157,6 +158,8 @@ ScanStacks create_nxtomo_stacks(hid_t file, const ScanSimulator& simulator, int 
   stacks.destinations[index_of(ImageKind::dark)] = {0, true, 0};
   stacks.destinations[index_of(ImageKind::flat)] = {0, true, to_hsize(p.darks)};
   stacks.destinations[index_of(ImageKind::projection)] = {0, true, to_hsize(p.darks) + to_hsize(p.flats)};
+  stacks.destinations[index_of(ImageKind::flat_after)] = {0, true,
+                                                          to_hsize(p.darks) + to_hsize(p.flats) + to_hsize(p.projections)};
   return stacks;
 }
 
@@ -208,15 +211,17 @@ void write_nxtomo_structure(hid_t file, const ScanSimulator& simulator, const Sc
     h5::write_number(source.get(), "energy", *meta.energy_kev, "keV");
   }
 
-  // One key and one angle per frame: darks, flats, then projections.
+  // One key and one angle per frame: darks, flats, projections, then the flats after them.
   const std::vector<double> angles = simulator.angles_deg();
   std::vector<std::int32_t> image_key;
   std::vector<double> rotation_angle;
   for (const ImageKind kind : kStackOrder) {
     const int frames = simulator.frames(kind);
     for (int i = 0; i < frames; ++i) {
-      image_key.push_back(static_cast<std::int32_t>(kind));
-      rotation_angle.push_back(kind == ImageKind::projection ? angles[static_cast<std::size_t>(i)] : angles.front());
+      image_key.push_back(nxtomo_image_key(kind));
+      rotation_angle.push_back(kind == ImageKind::projection   ? angles[static_cast<std::size_t>(i)]
+                               : kind == ImageKind::flat_after ? angles.back()
+                                                               : angles.front());
     }
   }
   h5::write_array(detector.get(), "image_key", H5T_STD_I32LE, std::span<const std::int32_t>(image_key));
@@ -235,6 +240,9 @@ void write_scan(const ScanSimulator& simulator, const fs::path& path, const Scan
   const SimulationParams& p = simulator.params();
   const h5::File file = h5::create_file(path);
   const int block = rows_per_block(p, options.block_bytes);
+  if (p.flats_after > 0 && options.layout != Layout::nxtomo)
+    fail("--flats-after needs --layout nxtomo: the {} files written here have no place for flats taken after the scan",
+         layout_name(options.layout));
   ScanStacks stacks;
   switch (options.layout) {
     case Layout::tdf:
@@ -261,6 +269,7 @@ void write_scan(const ScanSimulator& simulator, const fs::path& path, const Scan
     const int rows = std::min(block, p.rows - first);
     for (const ImageKind kind : kStackOrder) {
       const int frames = simulator.frames(kind);
+      if (frames == 0) continue;
       counts.resize(static_cast<std::size_t>(rows) * static_cast<std::size_t>(frames) *
                     static_cast<std::size_t>(p.columns));
       simulator.simulate(kind, first, rows, counts, options.threads);

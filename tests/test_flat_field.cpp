@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "kernels/correction.hpp"
 #include "kernels/flat_field.hpp"
+#include "kernels/outliers.hpp"
 
 namespace {
 
@@ -45,8 +47,8 @@ TEST(FlatField, CorrectsAWholeSlabAndCountsClampedPixels) {
   auto ff = tomo::make_flat_field(dark, flat, rows, columns);
   std::vector<float> slab(rows * projections * columns, 100.0f + 1000.0f * std::exp(-0.5f));
   slab[5] = 50.0f;  // below the dark
-  const auto clamped = tomo::correct_projections(slab, projections, ff, true, {}, 2);
-  EXPECT_EQ(clamped, 1);
+  const auto counts = tomo::correct_projections(slab, projections, ff, {}, 2);
+  EXPECT_EQ(counts.clamped, 1);
   EXPECT_NEAR(slab[0], 0.5f, 1e-5f);
   EXPECT_NEAR(slab.back(), 0.5f, 1e-5f);
 }
@@ -74,6 +76,126 @@ TEST(FlatField, UnusableFlatsAreRefusedWithAReason) {
   } catch (const tomo::Error& e) {
     EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
   }
+}
+
+// ------------------------------------------------------------ flats before and after the scan
+
+TEST(FlatField, BlendedGainInterpolatesTheFlatsNotTheirInverses) {
+  // Flat − dark = 1000 before, 1200 after: halfway the flat a projection saw is 1100.
+  EXPECT_FLOAT_EQ(tomo::blended_inverse_gain(1.0f / 1000, 1.0f / 1200, 0.5f), 1.0f / 1100);
+  EXPECT_EQ(tomo::blended_inverse_gain(0.25f, 0.5f, 0.0f), 0.25f);  // exactly, for half-half
+  EXPECT_EQ(tomo::blended_inverse_gain(0.25f, 0.5f, 1.0f), 0.5f);
+}
+
+TEST(FlatField, ModesAndWeights) {
+  EXPECT_EQ(tomo::parse_flat_mode("auto", true), tomo::FlatMode::interpolate);
+  EXPECT_EQ(tomo::parse_flat_mode("auto", false), tomo::FlatMode::mean);
+  EXPECT_EQ(tomo::parse_flat_mode("half-half", false), tomo::FlatMode::half_half);
+  EXPECT_THROW(tomo::parse_flat_mode("both", true), tomo::Error);
+  const std::vector<int> chosen{0, 2, 4, 6, 8};  // every 2nd of 9 projections
+  EXPECT_EQ(tomo::after_flat_weights(tomo::FlatMode::interpolate, chosen, 9, 0),
+            (std::vector<float>{0.0f, 0.25f, 0.5f, 0.75f, 1.0f}));
+  EXPECT_EQ(tomo::after_flat_weights(tomo::FlatMode::half_half, chosen, 9, 5),
+            (std::vector<float>{0.0f, 0.0f, 0.0f, 1.0f, 1.0f}));
+}
+
+// A beam that brightens by 20 % over the scan, flats before and after it: interpolated flats
+// give the true transmission at every projection, flats averaged over both ends are up to 10 %
+// off at the ends.
+TEST(FlatField, InterpolatedFlatsFollowADriftingBeam) {
+  const int rows = 1, projections = 5, columns = 3;
+  const std::vector<float> dark(columns, 100.0f), before(columns, 1100.0f), after(columns, 1300.0f);
+  const std::vector<int> chosen{0, 1, 2, 3, 4};
+  const auto weights = tomo::after_flat_weights(tomo::FlatMode::interpolate, chosen, projections, 0);
+  const auto flat_field = tomo::with_flats_after(tomo::make_flat_field(dark, before, rows, columns),
+                                                 tomo::make_flat_field(dark, after, rows, columns), weights);
+  std::vector<float> raw(projections * columns);
+  for (int p = 0; p < projections; ++p)
+    for (int c = 0; c < columns; ++c) raw[p * columns + c] = 100.0f + (1000.0f + 50.0f * p) * std::exp(-0.7f);
+  auto interpolated = raw;
+  tomo::correct_projections(interpolated, projections, flat_field, {}, 2);
+  for (float v : interpolated) EXPECT_NEAR(v, 0.7f, 1e-5f);
+
+  std::vector<float> both(before);
+  for (auto& v : both) v = 1200.0f;  // the mean of the two ends
+  auto averaged = raw;
+  tomo::correct_projections(averaged, projections, tomo::make_flat_field(dark, both, rows, columns), {}, 2);
+  EXPECT_NEAR(averaged.front(), 0.7f + std::log(1100.0f / 1000.0f), 1e-5f);  // the first projection: 10 % too dark
+}
+
+TEST(FlatField, AfterFlatsMustMatchTheBefore) {
+  const std::vector<float> dark(4, 0.0f), flat(4, 1.0f);
+  EXPECT_THROW(tomo::with_flats_after(tomo::make_flat_field(dark, flat, 1, 4), tomo::make_flat_field(dark, flat, 2, 2), {0.0f}),
+               tomo::Error);
+}
+
+// ------------------------------------------------------------ invalid pixels, air, zingers
+
+TEST(Outliers, InvalidRunsAreInterpolatedFromTheirNeighbours) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> line{nan, 2, 3, nan, inf, 9, nan};
+  EXPECT_EQ(tomo::interpolate_invalid(line, 1.0f), 4);
+  EXPECT_EQ(line, (std::vector<float>{2, 2, 3, 5, 7, 9, 9}));
+  std::vector<float> none{nan, nan};
+  EXPECT_EQ(tomo::interpolate_invalid(none, 1.0f), 2);
+  EXPECT_EQ(none, (std::vector<float>{1, 1}));
+}
+
+TEST(Outliers, ZingersGoEdgesAndThinLinesStay) {
+  // A sinogram with a sharp edge along the angle (columns 0–9 at 0.5, 10–19 at 1), a line one
+  // pixel wide (column 15) and three zingers: the zingers are replaced, the rest is untouched.
+  const int projections = 12, columns = 20;
+  std::vector<float> sinogram(projections * columns);
+  for (int p = 0; p < projections; ++p)
+    for (int c = 0; c < columns; ++c) sinogram[p * columns + c] = c == 15 ? 0.3f : c < 10 ? 0.5f : 1.0f;
+  const auto clean = sinogram;
+  sinogram[3 * columns + 4] = 2.0f;
+  sinogram[0 * columns + 0] = 1.7f;    // in a corner
+  sinogram[11 * columns + 10] = 0.2f;  // a dark one, on the edge
+  EXPECT_EQ(tomo::remove_zingers(sinogram, projections, columns, 0.1f), 3);
+  EXPECT_EQ(sinogram, clean);
+  EXPECT_THROW(tomo::remove_zingers(sinogram, projections, columns, 0.0f), tomo::Error);
+}
+
+TEST(Correction, SaturatedAndNanPixelsAreRepairedNotClamped) {
+  const int columns = 5;
+  const std::vector<float> dark(columns, 0.0f), flat(columns, 1000.0f);
+  std::vector<float> raw{500, 500, std::numeric_limits<float>::quiet_NaN(), 65535, 500};
+  tomo::CorrectionOptions options;
+  options.saturation = 65535;
+  const auto counts = tomo::correct_projections(raw, 1, tomo::make_flat_field(dark, flat, 1, columns), options, 1);
+  EXPECT_EQ(counts.repaired, 2);
+  EXPECT_EQ(counts.clamped, 0);
+  for (float v : raw) EXPECT_NEAR(v, std::log(2.0f), 1e-6f);
+}
+
+TEST(Correction, AirNormalisationMakesTheAirReadOne) {
+  // The beam is 7 % brighter in this projection than in the flats: the air columns read 1.07.
+  const int columns = 10;
+  const std::vector<float> dark(columns, 0.0f), flat(columns, 1000.0f);
+  std::vector<float> raw(columns, 1070.0f);
+  raw[5] = 1070.0f * 0.5f;  // the sample
+  tomo::CorrectionOptions options;
+  options.air_left = 2;
+  options.air_right = 3;
+  tomo::correct_projections(raw, 1, tomo::make_flat_field(dark, flat, 1, columns), options, 1);
+  EXPECT_NEAR(raw[0], 0.0f, 1e-6f);
+  EXPECT_NEAR(raw[5], std::log(2.0f), 1e-6f);
+  options.air_left = 5;
+  options.air_right = 5;  // nothing left for the sample
+  EXPECT_THROW(tomo::correct_projections(raw, 1, tomo::make_flat_field(dark, flat, 1, columns), options, 1), tomo::Error);
+}
+
+TEST(Correction, ZingerRemovalRunsOnTheTransmissionBeforeTheLog) {
+  const int projections = 5, columns = 6;
+  const std::vector<float> dark(columns, 0.0f), flat(columns, 1000.0f);
+  std::vector<float> raw(projections * columns, 250.0f);
+  raw[2 * columns + 3] = 900.0f;  // a zinger
+  tomo::CorrectionOptions options;
+  options.zinger_threshold = 0.1f;
+  const auto counts = tomo::correct_projections(raw, projections, tomo::make_flat_field(dark, flat, 1, columns), options, 2);
+  EXPECT_EQ(counts.zingers, 1);
+  for (float v : raw) EXPECT_NEAR(v, std::log(4.0f), 1e-6f);
 }
 
 }  // namespace

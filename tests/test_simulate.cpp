@@ -278,6 +278,42 @@ TEST(Simulator, SameSeedSameCountsWhateverTheThreadsAndBlocks) {
             simulate<std::uint16_t>(sim, ImageKind::projection, 0, 3, 2));
 }
 
+// A beam that changes intensity over the scan: the flats after it see the end of the drift, the
+// projections a linear change between; flicker varies projection by projection.
+TEST(Simulator, BeamDriftAndFlickerScaleTheFrames) {
+  auto p = small_scan();
+  p.flats_after = 3;
+  p.beam_drift = -0.2;
+  const tomo::ScanSimulator sim(p);
+  EXPECT_EQ(sim.frames(ImageKind::flat_after), 3);
+  EXPECT_DOUBLE_EQ(sim.beam_intensity(ImageKind::flat, 0), 1.0);
+  EXPECT_DOUBLE_EQ(sim.beam_intensity(ImageKind::flat_after, 2), 0.8);
+  EXPECT_DOUBLE_EQ(sim.beam_intensity(ImageKind::projection, 0), 1.0);
+  EXPECT_DOUBLE_EQ(sim.beam_intensity(ImageKind::projection, p.projections - 1), 0.8);
+  EXPECT_EQ(tomo::nxtomo_image_key(ImageKind::flat_after), 1);
+  p.beam_drift = 0;
+  p.beam_flicker = 0.05;
+  const tomo::ScanSimulator flicker(p);
+  EXPECT_NE(flicker.beam_intensity(ImageKind::projection, 3), flicker.beam_intensity(ImageKind::projection, 4));
+  p.photons = 100000;  // a full-scale beam: four standard deviations of flicker would saturate
+  EXPECT_THROW(tomo::ScanSimulator{p}, tomo::Error);
+}
+
+// Zingers hit about the requested fraction of pixels and only add counts.
+TEST(Simulator, ZingersHitTheRequestedFractionOfPixels) {
+  auto p = small_scan(200, 2, 64);
+  const auto clean = simulate<std::uint16_t>(tomo::ScanSimulator(p), ImageKind::projection, 0, 2, 2);
+  p.zinger_fraction = 0.01;
+  const auto hit = simulate<std::uint16_t>(tomo::ScanSimulator(p), ImageKind::projection, 0, 2, 2);
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    EXPECT_GE(hit[i], clean[i]);
+    changed += hit[i] != clean[i];
+  }
+  // 25 600 pixels at 1 %: 256 expected, ±3σ = ±48.
+  EXPECT_NEAR(static_cast<double>(changed), 0.01 * clean.size(), 48.0);
+}
+
 TEST(Simulator, DefectiveColumnsDifferFromTheFlatsByAFewPercent) {
   tomo::SimulationParams p = small_scan(12, 2, 128);
   p.defective_columns = 6;
@@ -642,6 +678,24 @@ TEST_F(SimulatedFiles, NoTruthWritesTheScanAlone) {
   expect_uint16(file.get(), "/exchange/data", {2, 12, 32});
   EXPECT_FALSE(fs::exists(tomo::truth_path(path)));
   EXPECT_TRUE(part_files(dir_).empty());
+}
+
+// Flats after the projections go after them in the NXtomo stack, with image key 1; the other
+// layouts refuse them.
+TEST_F(SimulatedFiles, NxtomoStoresFlatsTakenAfterTheScan) {
+  const fs::path path = dir_ / "after.nxs";
+  const auto result = tomo::test::run_tomoedge(fmt::format(
+      "simulate --out {} --layout nxtomo --projections 6 --rows 2 --columns 32 --flats 2 --darks 1 --flats-after 3",
+      path.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto file = open_read_only(path);
+  expect_uint16(file.get(), "/entry/instrument/detector/data", {12, 2, 32});
+  EXPECT_EQ(read_all<std::int32_t>(file.get(), "/entry/instrument/detector/image_key", H5T_NATIVE_INT32),
+            (std::vector<std::int32_t>{2, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1}));
+  const auto refused = tomo::test::run_tomoedge(fmt::format(
+      "simulate --out {} --projections 6 --rows 2 --columns 32 --flats-after 3", (dir_ / "after.tdf").string()));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("--flats-after needs --layout nxtomo"), std::string::npos) << refused.output;
 }
 
 TEST_F(SimulatedFiles, CommandRejectsBadFlagsClearly) {

@@ -1,0 +1,108 @@
+// Preprocessing end to end: `tomoedge simulate` with a drifting beam or zingers,
+// then `tomoedge recon` with and without the step that corrects it, against the phantom.
+//
+// Thresholds are stated beside the values measured when the test was written.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "kernels/image_metrics.hpp"
+#include "test_support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using tomo::test::run_tomoedge;
+
+constexpr int kColumns = 128, kProjections = 360;
+
+struct Quality {
+  double psnr = 0;
+  double mean_error = 0;  // the slice's mean inside the disc over the phantom's, minus 1
+};
+
+class Preprocessing : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = tomo::test::scratch_dir("preprocessing"); }
+
+  // Simulates one row with the given extra flags (NXtomo, so that flats may follow the scan).
+  fs::path simulate(const std::string& name, const std::string& flags) {
+    const fs::path scan = dir_ / (name + ".nxs");
+    const auto r = run_tomoedge(fmt::format("simulate --out {} --layout nxtomo --projections {} --rows 1 --columns {} "
+                                            "--photons 100000 --seed 11 {}",
+                                            scan.string(), kProjections, kColumns, flags));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return scan;
+  }
+
+  // Reconstructs the scan's one slice with extra flags and compares it with its truth.
+  Quality reconstruct(const fs::path& scan, const std::string& flags, std::string* log = nullptr) {
+    const fs::path out = dir_ / fmt::format("out{}", ++outputs_);
+    const auto r = run_tomoedge(fmt::format("recon {} --out {} --format hdf5 {}", scan.string(), out.string(), flags));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    if (log) *log = r.output;
+    if (r.exit_code != 0) return {};
+    const auto slice = tomo::test::read_floats(out / "slice.h5", "/entry/data/data").values;
+    const auto truth = tomo::test::read_floats(fs::path(scan.string() + ".truth.h5"), "/phantom").values;
+    const auto disc = tomo::disc_region(kColumns, 0.95f);
+    const Quality q{tomo::psnr(slice, truth, disc), tomo::region_mean(slice, disc) / tomo::region_mean(truth, disc) - 1};
+    RecordProperty(fmt::format("psnr{}", outputs_), fmt::format("{:.2f} ({})", q.psnr, flags));
+    RecordProperty(fmt::format("mean_error{}", outputs_), fmt::format("{:.4f} ({})", q.mean_error, flags));
+    return q;
+  }
+
+  fs::path dir_;
+  int outputs_ = 0;
+};
+
+// The beam decays by 30 % over the scan (a storage ring without top-up); flats were taken before
+// and after it. With only the flats before, every projection reads too dark: the slice's values
+// come out far too high. Interpolating between both ends (the default when both exist) gets
+// them right; so does normalising each row to its air columns, even with the flats before only.
+// (A drift that is the same over the whole detector adds a constant per projection, which the
+// ramp filter mostly removes: it shows in the values, hardly in the PSNR.)
+TEST_F(Preprocessing, InterpolatedFlatsOrAirColumnsCorrectADecayingBeam) {
+  const auto scan = simulate("decay", "--flats-after 20 --beam-drift -0.3");
+  const auto before = reconstruct(scan, "--flat-mode before");
+  const auto interpolated = reconstruct(scan, "");
+  const auto averaged = reconstruct(scan, "--flat-mode mean");
+  const auto half_half = reconstruct(scan, "--flat-mode half-half");
+  const auto air = reconstruct(scan, "--flat-mode before --air 6:6");
+  // Measured mean errors: before +17.5 %, interpolated −0.03 %, mean +0.5 %, half-half −1.1 %,
+  // before with air −0.04 %; PSNR 28.7, 30.8, 30.7, 30.7 and 30.8 dB.
+  EXPECT_GT(before.mean_error, 0.10);
+  EXPECT_LT(std::abs(interpolated.mean_error), 0.002);
+  EXPECT_LT(std::abs(averaged.mean_error), 0.01);
+  EXPECT_LT(std::abs(half_half.mean_error), 0.02);
+  EXPECT_LT(std::abs(air.mean_error), 0.002);
+  EXPECT_GT(interpolated.psnr, before.psnr + 1.5);
+  EXPECT_GE(interpolated.psnr, averaged.psnr);
+}
+
+TEST_F(Preprocessing, FlatModesNeedTheirFlats) {
+  const auto scan = simulate("before-only", "");
+  const fs::path out = dir_ / "refused";
+  const auto r = run_tomoedge(fmt::format("recon {} --out {} --flat-mode interpolate", scan.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("needs flats taken after the scan"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("before-only.nxs"), std::string::npos) << r.output;
+}
+
+// Zingers on 0.2 % of the projection pixels streak the slice; removing them (relative threshold
+// 0.1 in transmission) brings it back to within 0.3 dB of the same scan without zingers.
+TEST_F(Preprocessing, ZingerRemovalRestoresTheSlice) {
+  const auto clean = reconstruct(simulate("clean", ""), "");
+  const auto hit = simulate("zingers", "--zingers 0.002");
+  const auto with_zingers = reconstruct(hit, "");
+  std::string log;
+  const auto removed = reconstruct(hit, "--zingers 0.1", &log);
+  // Measured: clean 30.82 dB, with zingers 27.38 dB, removed 30.79 dB.
+  EXPECT_GT(removed.psnr, clean.psnr - 0.3);
+  EXPECT_GT(removed.psnr, with_zingers.psnr + 2.5);
+  EXPECT_NE(log.find("zingers replaced"), std::string::npos) << log;
+}
+
+}  // namespace
