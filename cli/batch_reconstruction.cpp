@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/bounded_queue.hpp"
+#include "kernels/binning.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/error.hpp"
 #include "kernels/fbp.hpp"
@@ -56,8 +57,10 @@ namespace {
 
 // Everything about the scan the slab loop needs, resolved once from the parameters and file.
 struct Plan {
-  Range rows;                  // detector rows to reconstruct
+  Range rows;                  // rows to reconstruct: detector rows, or binned rows with binning
   Range columns;               // detector columns kept after cropping
+  int binning = 1;
+  int width = 0;               // slice width N: the kept columns, binned
   std::vector<int> projections;  // indices of the projections used (every n-th)
   FbpSettings fbp;
   int flats = 0, darks = 0;
@@ -69,28 +72,37 @@ struct Plan {
 Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   const std::string file = info.path.string();
   Plan plan;
-  const Range usable_rows{p.crop_top(), info.rows - p.crop_bottom()};
+  // With binning b, binned row k holds detector rows [b k, b k + b): those wholly inside the crop.
+  const int b = plan.binning = p.binning();
+  const Range usable_rows{(p.crop_top() + b - 1) / b, (info.rows - p.crop_bottom()) / b};
   plan.columns = {p.crop_left(), info.columns - p.crop_right()};
-  if (usable_rows.size() <= 0 || plan.columns.size() < 8)
-    fail("crop {}:{}:{}:{} leaves nothing of the {} x {} detector of {}", p.crop_top(), p.crop_bottom(), p.crop_left(),
-         p.crop_right(), info.rows, info.columns, file);
+  plan.width = plan.columns.size() / b;
+  if (usable_rows.size() <= 0 || plan.width < 8)
+    fail("crop {}:{}:{}:{}{} leaves nothing of the {} x {} detector of {}", p.crop_top(), p.crop_bottom(), p.crop_left(),
+         p.crop_right(), b > 1 ? fmt::format(" with binning {}", b) : std::string(), info.rows, info.columns, file);
   plan.rows = {std::max(p.slice_from(), usable_rows.begin), p.slice_to() < 0 ? usable_rows.end : p.slice_to()};
   if (p.slice_from() >= usable_rows.end || p.slice_to() > usable_rows.end || plan.rows.size() <= 0)
     fail("slice range {}:{} is outside the rows {}:{} of {}", p.slice_from(), p.slice_to() < 0 ? std::string("end") : std::to_string(p.slice_to()),
          usable_rows.begin, usable_rows.end, file);
 
   const auto angles = projection_angles_deg(p, info);
-  for (int i = 0; i < info.projections; i += p.projection_step()) plan.projections.push_back(i);
-  if (plan.projections.size() < 2) fail("{} has {} projections; at least 2 are needed", file, info.projections);
+  const int last = p.projection_to() < 0 ? info.projections : p.projection_to();
+  if (last > info.projections)
+    fail("projection range {}:{} is beyond the {} projections of {}", p.projection_from(), last, info.projections, file);
+  for (int i = p.projection_from(); i < last; i += p.projection_step()) plan.projections.push_back(i);
+  if (plan.projections.size() < 2)
+    fail("{} projections of {} are used (range {}:{}, every {}); at least 2 are needed", plan.projections.size(), file,
+         p.projection_from(), last, p.projection_step());
 
-  const int width = plan.columns.size();
-  if (std::abs(p.cor_offset()) >= width / 2.0)
-    fail("ReconParams.cor_offset = {} puts the rotation axis off the {}-pixel detector (|offset| < {})", p.cor_offset(), width,
-         width / 2);
+  const int detector_width = plan.columns.size(), width = plan.width;
+  if (std::abs(p.cor_offset()) >= detector_width / 2.0)
+    fail("ReconParams.cor_offset = {} puts the rotation axis off the {}-pixel detector (|offset| < {})", p.cor_offset(),
+         detector_width, detector_width / 2);
   plan.fbp.filter = parse_filter_window(p.filter());
   plan.fbp.filter_cutoff = p.filter_cutoff();
   plan.fbp.geometry.columns = width;
-  plan.fbp.geometry.axis = static_cast<float>(width / 2.0 + p.cor_offset());
+  // The axis in binned columns: binned column j is centred on detector column b j + (b − 1)/2.
+  plan.fbp.geometry.axis = static_cast<float>((detector_width / 2.0 + p.cor_offset() - (b - 1) / 2.0) / b);
   for (int i : plan.projections)
     plan.fbp.geometry.angles_rad.push_back(static_cast<float>(angles[static_cast<std::size_t>(i)] * std::numbers::pi / 180.0));
   plan.fbp.circular_mask = p.circular_mask();
@@ -100,7 +112,7 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
     const double pixel_um = p.pixel_size_um() > 0 ? p.pixel_size_um() : info.pixel_size_um.value_or(0.0);
     if (!(pixel_um > 0))
       fail("values per cm need the pixel size, and {} does not store one: pass --pixel-size", file);
-    plan.fbp.value_scale = static_cast<float>(1e4 / pixel_um);  // μ per pixel / (pixel in cm)
+    plan.fbp.value_scale = static_cast<float>(1e4 / (pixel_um * b));  // μ per (binned) pixel / (pixel in cm)
   }
 
   if (p.flat_field()) {
@@ -193,12 +205,13 @@ std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& ch
 // reference frames, the flat field and slices that travel with each slab, the reconstruction's
 // working memory and the writer's one converted slice.
 std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction) {
-  const std::int64_t f = sizeof(float), width = plan.columns.size(), read = info.columns;
+  const std::int64_t f = sizeof(float), width = plan.width, read = info.columns, b = plan.binning;
   const std::int64_t slice = f * width * width;
   return {
-      {"raw sinograms", 0, kSlabsInFlight * f * info.projections * read},
+      // With binning, b detector rows are read per slice (and binned into a new buffer).
+      {"raw sinograms", 0, kSlabsInFlight * f * info.projections * read * b + (b > 1 ? f * info.projections * read * b : 0)},
       // Each kind of reference frame is read whole, then averaged (frames and a part-copy).
-      {"reference frames", 0, 2 * f * std::max(plan.flats, plan.darks) * read},
+      {"reference frames", 0, 2 * f * std::max(plan.flats, plan.darks) * read * b},
       {"flat fields", 0, kSlabsInFlight * 2 * f * width},
       std::move(reconstruction),
       {"slices", 0, kSlabsInFlight * slice},
@@ -228,18 +241,27 @@ struct SlabOutput {
   std::vector<float> slices;  // (row, N, N)
 };
 
+// Keeps the plan's columns of (row, frame, column) detector data and bins them as it says.
+std::vector<float> crop_and_bin(std::vector<float> lines, const Plan& plan, int detector_columns, Range detector_rows,
+                                int frames) {
+  crop_columns(lines, detector_columns, plan.columns);
+  if (plan.binning == 1) return lines;
+  return bin_pixels(lines, detector_rows.size(), frames, plan.columns.size(), plan.binning);
+}
+
 // Reads the raw projections and the flat field of one slab (the reader thread's work).
 SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
   const ScanInfo& info = scan.info();
-  const int width = plan.columns.size();
-  SlabInput slab{rows, read_projections(scan, plan.projections, rows), identity_flat_field(rows.size(), width)};
-  crop_columns(slab.sinograms, info.columns, plan.columns);
+  const int width = plan.width;
+  const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
+  SlabInput slab{rows,
+                 crop_and_bin(read_projections(scan, plan.projections, detector_rows), plan, info.columns, detector_rows,
+                              static_cast<int>(plan.projections.size())),
+                 identity_flat_field(rows.size(), width)};
   if (!p.flat_field()) return slab;
   const auto how = parse_frame_average(p.flat_average());
   const auto flats = [&](std::initializer_list<Frames> which) {
-    auto frame = averaged_reference(scan, which, rows, how);
-    crop_columns(frame, info.columns, plan.columns);
-    return frame;
+    return crop_and_bin(averaged_reference(scan, which, detector_rows, how), plan, info.columns, detector_rows, 1);
   };
   const auto dark = plan.darks > 0 ? flats({Frames::darks_before, Frames::darks_after})
                                    : std::vector<float>(static_cast<std::size_t>(rows.size()) * width, 0.0f);
@@ -285,7 +307,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   auto scan = open_scan(request.input, p.layout().empty() ? std::nullopt : std::optional(parse_layout(p.layout())));
   const ScanInfo& info = scan->info();
   const Plan plan = make_plan(p, info);
-  const int width = plan.columns.size();
+  const int width = plan.width;
   const int projections = static_cast<int>(plan.projections.size());
 
   // Direct FBP, or Fourier gridding (--method gridrec); one is made, once.

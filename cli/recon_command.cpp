@@ -16,7 +16,7 @@ namespace tomo::cli {
 namespace {
 
 struct ReconFlags {
-  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air;
+  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air, projections;
   bool dump_params = false;
   ReconParams overrides;  // only the fields given on the command line
 };
@@ -75,6 +75,11 @@ void apply_compound_flags(const ReconFlags& f, ReconParams& o) {
     o.set_out_max(static_cast<float>(to_number(high, "--range")));
   }
   if (!f.memory.empty()) o.set_memory_bytes(parse_memory_size(f.memory));
+  if (!f.projections.empty()) {
+    auto [from, to] = split_pair(f.projections, "--projections");
+    if (!from.empty()) o.set_projection_from(static_cast<int>(to_number(from, "--projections")));
+    o.set_projection_to(to.empty() ? -1 : static_cast<int>(to_number(to, "--projections")));
+  }
   if (!f.air.empty()) {
     auto [left, right] = split_pair(f.air, "--air");
     o.set_air_left(left.empty() ? 0 : static_cast<int>(to_number(left, "--air")));
@@ -161,6 +166,9 @@ void add_recon_command(CLI::App& app) {
   cmd->add_option_function<double>("--span", [&o](double v) { o.set_angle_span_deg(v); },
                                    "Angular range when the file has no angles: 180 or 360");
   cmd->add_option_function<int>("--step", [&o](int v) { o.set_projection_step(v); }, "Use every n-th projection");
+  cmd->add_option("--projections", flags->projections, "Projections FROM:TO (half-open, scan order) before --step");
+  cmd->add_option_function<int>("--binning", [&o](int v) { o.set_binning(v); },
+                                "Average b x b detector pixels: 1, 2 or 4 (slice numbers then count binned rows)");
   cmd->add_option_function<float>("--cutoff", [&o](float v) { o.set_filter_cutoff(v); }, "Filter cut-off, fraction of Nyquist");
   cmd->add_option_function<double>("--pixel-size", [&o](double v) { o.set_pixel_size_um(v); }, "Pixel size in µm");
   cmd->add_option_function<float>("--mask-ratio", [&o](float v) { o.set_mask_ratio(v); }, "Radius of the circular mask / (N/2)");

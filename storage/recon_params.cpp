@@ -22,6 +22,9 @@ ReconParams default_params() {
   p.set_crop_bottom(0);
   p.set_crop_left(0);
   p.set_crop_right(0);
+  p.set_binning(1);
+  p.set_projection_from(0);
+  p.set_projection_to(-1);
   p.set_angle_span_deg(180.0);
   p.set_angle_first_deg(0.0);
   p.set_ignore_file_angles(false);
@@ -110,6 +113,11 @@ void validate(const ReconParams& p) {
   check_range("crop_bottom", p.crop_bottom(), 0, 1 << 20, "[0, 1048576]");
   check_range("crop_left", p.crop_left(), 0, 1 << 20, "[0, 1048576]");
   check_range("crop_right", p.crop_right(), 0, 1 << 20, "[0, 1048576]");
+  if (p.binning() != 1 && p.binning() != 2 && p.binning() != 4) fail("ReconParams.binning = {} is not one of: 1, 2, 4", p.binning());
+  check_range("projection_from", p.projection_from(), 0, 1 << 24, "[0, 16777216]");
+  if (p.projection_to() != -1 && p.projection_to() <= p.projection_from())
+    fail("ReconParams.projection_to = {} must be -1 (to the last projection) or greater than projection_from = {}",
+         p.projection_to(), p.projection_from());
   for (int i = 0; i < p.angles_deg_size(); ++i)
     if (!std::isfinite(p.angles_deg(i))) fail("ReconParams.angles_deg[{}] = {} is not a finite angle", i, p.angles_deg(i));
   check_range("angle_span_deg", p.angle_span_deg(), 1e-3, 360.0, "(0, 360]");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "kernels/binning.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/outliers.hpp"
@@ -196,6 +197,15 @@ TEST(Correction, ZingerRemovalRunsOnTheTransmissionBeforeTheLog) {
   const auto counts = tomo::correct_projections(raw, projections, tomo::make_flat_field(dark, flat, 1, columns), options, 2);
   EXPECT_EQ(counts.zingers, 1);
   for (float v : raw) EXPECT_NEAR(v, std::log(4.0f), 1e-6f);
+}
+
+TEST(Binning, AveragesBlocksOfPixelsAndDropsAPartialColumnBlock) {
+  // 2 rows × 1 frame × 5 columns, binned by 2: one row of 2 columns (column 4 dropped).
+  const std::vector<float> frames{1, 3, 5, 7, 100,
+                                  3, 5, 7, 9, 100};
+  EXPECT_EQ(tomo::bin_pixels(frames, 2, 1, 5, 2), (std::vector<float>{3, 7}));
+  EXPECT_THROW(tomo::bin_pixels(frames, 2, 1, 5, 4), tomo::Error);  // 2 rows are not a multiple of 4
+  EXPECT_EQ(tomo::bin_pixels(frames, 2, 1, 5, 1), frames);
 }
 
 }  // namespace
