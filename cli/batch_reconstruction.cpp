@@ -18,7 +18,9 @@
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/gridrec.hpp"
 #include "kernels/flat_field.hpp"
+#include "kernels/image_metrics.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/percentile.hpp"
 #include "kernels/slab_plan.hpp"
 #include "storage/png_image.hpp"
 #include "storage/slice_writer.hpp"
@@ -103,8 +105,10 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   plan.fbp.geometry.columns = width;
   // The axis in binned columns: binned column j is centred on detector column b j + (b − 1)/2.
   plan.fbp.geometry.axis = static_cast<float>((detector_width / 2.0 + p.cor_offset() - (b - 1) / 2.0) / b);
+  // Shifting every angle by the same amount rotates the slice, exactly.
   for (int i : plan.projections)
-    plan.fbp.geometry.angles_rad.push_back(static_cast<float>(angles[static_cast<std::size_t>(i)] * std::numbers::pi / 180.0));
+    plan.fbp.geometry.angles_rad.push_back(
+        static_cast<float>((angles[static_cast<std::size_t>(i)] + p.rotation_deg()) * std::numbers::pi / 180.0));
   plan.fbp.circular_mask = p.circular_mask();
   plan.fbp.mask_ratio = p.mask_ratio();
   plan.fbp.threads = p.threads();
@@ -325,15 +329,50 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
                plan.rows.end, projections, info.projections, width, width, slab_rows, static_cast<double>(budget) / (1 << 30));
   spdlog::debug("memory per slab: {}", describe(needs, slab_rows));
 
-  OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
-                    p.out_min(), p.out_max()};
-  auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
-                                  {info.path.string(), params_to_json(p), TOMO_VERSION});
   const int threads = resolve_threads(p.threads());
   const bool gpu = use_gpu(p.device());
   const std::size_t slice_size = static_cast<std::size_t>(width) * width;
   BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, {}, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
+
+  // Correction and reconstruction of one slab (the compute thread's work).
+  const auto reconstruct_slab = [&](SlabInput& slab) {
+    result.defective_flat_pixels += slab.flat_field.defective_pixels;
+    SlabOutput done{slab.rows, std::vector<float>(static_cast<std::size_t>(slab.rows.size()) * slice_size)};
+    // The correction runs on the CPU even with a GPU: repairing invalid pixels from their
+    // line and the zinger median need whole lines (fbp_cuda.hpp).
+    result.corrections += correct_projections(slab.sinograms, projections, slab.flat_field, plan.correction, threads);
+    if (gpu) {
+      if (gridrec) cuda::reconstruct_gridrec(*gridrec, slab.sinograms, slab.rows.size(), done.slices);
+      else cuda::reconstruct(plan.fbp, slab.sinograms, slab.rows.size(), done.slices);
+    } else {
+      if (gridrec) gridrec->reconstruct(slab.sinograms, slab.rows.size(), done.slices);
+      else fbp->reconstruct(slab.sinograms, slab.rows.size(), done.slices);
+    }
+    return done;
+  };
+
+  // An automatic range for integer output comes from the middle slice, reconstructed first; the
+  // range used goes into the parameters recorded with the output.
+  ReconParams recorded = p;
+  if (p.output_type() != "float32" && p.auto_range_percent() > 0) {
+    SlabInput middle = read_slab(*scan, plan, p, {preview_row, preview_row + 1});
+    const SlabOutput slice = reconstruct_slab(middle);
+    std::vector<float> inside;
+    const auto disc = disc_region(width, p.circular_mask() ? p.mask_ratio() : 1.0f);
+    for (std::size_t i = 0; i < slice.slices.size(); ++i)
+      if (disc[i]) inside.push_back(slice.slices[i]);
+    const double fraction = p.auto_range_percent() / 100.0;
+    recorded.set_out_min(percentile(inside, fraction));
+    recorded.set_out_max(percentile(inside, 1.0 - fraction));
+    if (!(recorded.out_min() < recorded.out_max())) recorded.set_out_max(recorded.out_min() + 1.0f);  // a flat slice
+    spdlog::info("output range {} to {}: the {}% and {}% percentiles of slice {}", recorded.out_min(), recorded.out_max(),
+                 p.auto_range_percent(), 100.0 - p.auto_range_percent(), preview_row);
+  }
+  OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
+                    recorded.out_min(), recorded.out_max()};
+  auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
+                                  {info.path.string(), params_to_json(recorded), TOMO_VERSION});
 
   // Three stages, one thread each, with at most one slab waiting between two stages: reading the
   // next slab and writing the last one overlap the reconstruction of this one.
@@ -359,21 +398,8 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
       }
     }, to_write, to_compute);
     try {
-      while (auto slab = to_compute.pop()) {
-        result.defective_flat_pixels += slab->flat_field.defective_pixels;
-        SlabOutput done{slab->rows, std::vector<float>(static_cast<std::size_t>(slab->rows.size()) * slice_size)};
-        // The correction runs on the CPU even with a GPU: repairing invalid pixels from their
-        // line and the zinger median need whole lines (fbp_cuda.hpp).
-        result.corrections += correct_projections(slab->sinograms, projections, slab->flat_field, plan.correction, threads);
-        if (gpu) {
-          if (gridrec) cuda::reconstruct_gridrec(*gridrec, slab->sinograms, slab->rows.size(), done.slices);
-          else cuda::reconstruct(plan.fbp, slab->sinograms, slab->rows.size(), done.slices);
-        } else {
-          if (gridrec) gridrec->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
-          else fbp->reconstruct(slab->sinograms, slab->rows.size(), done.slices);
-        }
-        if (!to_write.push(std::move(done))) break;  // the writer failed
-      }
+      while (auto slab = to_compute.pop())
+        if (!to_write.push(reconstruct_slab(*slab))) break;  // the writer failed
     } catch (...) {
       to_compute.close();
       to_write.close();

@@ -16,7 +16,7 @@ namespace tomo::cli {
 namespace {
 
 struct ReconFlags {
-  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air, projections;
+  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air, projections, convert;
   bool dump_params = false;
   ReconParams overrides;  // only the fields given on the command line
 };
@@ -69,10 +69,16 @@ void apply_compound_flags(const ReconFlags& f, ReconParams& o) {
     for (std::string word; in >> word;) o.add_angles_deg(to_number(word, "--angles-file"));
     if (o.angles_deg_size() == 0) fail("--angles-file {} holds no angles", f.angles_file);
   }
-  if (!f.range.empty()) {
+  if (!f.convert.empty()) apply_output_conversion(f.convert, o);
+  if (f.range == "auto") {
+    o.set_auto_range_percent(0.1f);
+  } else if (f.range.starts_with("auto:")) {
+    o.set_auto_range_percent(static_cast<float>(to_number(f.range.substr(5), "--range auto:P")));
+  } else if (!f.range.empty()) {
     auto [low, high] = split_pair(f.range, "--range");
     o.set_out_min(static_cast<float>(to_number(low, "--range")));
     o.set_out_max(static_cast<float>(to_number(high, "--range")));
+    o.set_auto_range_percent(0.0f);
   }
   if (!f.memory.empty()) o.set_memory_bytes(parse_memory_size(f.memory));
   if (!f.projections.empty()) {
@@ -159,7 +165,12 @@ void add_recon_command(CLI::App& app) {
   cmd->add_option("--crop", flags->crop, "Pixels removed TOP:BOTTOM:LEFT:RIGHT");
   cmd->add_option("--angles", flags->angles, "Angles FIRST:STEP in degrees, one per projection");
   cmd->add_option("--angles-file", flags->angles_file, "Text file with one angle (degrees) per projection");
-  cmd->add_option("--range", flags->range, "MIN:MAX mapped onto the integer output type");
+  cmd->add_option("--range", flags->range,
+                  "MIN:MAX mapped onto the integer output type, or auto[:P] (the P and 100 - P percentiles of the "
+                  "middle slice; P = 0.1 by default)");
+  cmd->add_option("--convert", flags->convert, "STP's output conversion: linear8:MIN;MAX, linear16:MIN;MAX or float32");
+  cmd->add_option_function<double>("--rotate", [&o](double v) { o.set_rotation_deg(v); },
+                                   "Rotate the slices counter-clockwise by this many degrees");
   cmd->add_option("--memory", flags->memory, "Memory budget, e.g. 4G (default: half the available memory)");
   cmd->add_option_function<double>("--cor-offset", [&o](double v) { o.set_cor_offset(v); },
                                    "Rotation axis offset from the detector centre, pixels");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "kernels/percentile.hpp"
 
 namespace tomo {
 namespace {
@@ -16,15 +17,6 @@ namespace {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
-
-// The percentile of the finite values.
-float percentile(std::vector<float> values, double fraction) {
-  std::erase_if(values, [](float v) { return !std::isfinite(v); });
-  if (values.empty()) return 0;
-  auto nth = values.begin() + static_cast<std::ptrdiff_t>(fraction * static_cast<double>(values.size() - 1));
-  std::nth_element(values.begin(), nth, values.end());
-  return *nth;
-}
 
 // libpng reports errors by longjmp, so this function holds nothing but the open file and
 // plain pointers; returns false on a libpng error.
@@ -50,8 +42,7 @@ bool write_grey_png(std::FILE* file, const png_byte* grey, int width, int height
 void write_png_preview(const std::filesystem::path& path, std::span<const float> pixels, int width, int height) {
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
     fail("{}: {} pixels do not make a {} x {} image", path.string(), pixels.size(), width, height);
-  const std::vector<float> all(pixels.begin(), pixels.end());
-  const float low = percentile(all, 0.005), high = percentile(all, 0.995);
+  const float low = percentile(pixels, 0.005), high = percentile(pixels, 0.995);
   const float range = high > low ? high - low : 1.0f;
   std::vector<png_byte> grey(pixels.size());
   for (std::size_t i = 0; i < pixels.size(); ++i) {

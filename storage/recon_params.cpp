@@ -51,6 +51,8 @@ ReconParams default_params() {
   p.set_output_type("float32");
   p.set_out_min(0.0f);
   p.set_out_max(0.0f);
+  p.set_auto_range_percent(0.0f);
+  p.set_rotation_deg(0.0);
   p.set_threads(0);
   p.set_memory_bytes(0);
   // The CUDA kernels compile and share the CPU's per-element math, but have not yet run on a
@@ -135,6 +137,7 @@ void validate(const ReconParams& p) {
   parse_filter_window(p.filter());
   check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");
   check_range("cor_offset", p.cor_offset(), -1e5, 1e5, "[-100000, 100000] pixels");
+  check_range("rotation_deg", p.rotation_deg(), -360.0, 360.0, "[-360, 360] degrees");
   check_range("mask_ratio", p.mask_ratio(), 1e-3f, 1.5f, "(0, 1.5]");
   check_range("pixel_size_um", p.pixel_size_um(), 0.0, 1e5, "[0, 100000] (0 = from the file)");
   check_member("output_units", p.output_units(), {"per-pixel", "per-cm"});
@@ -142,9 +145,11 @@ void validate(const ReconParams& p) {
   if (p.prefix().empty() || p.prefix().find('/') != std::string::npos)
     fail("ReconParams.prefix = '{}' must be a non-empty file name prefix without '/'", p.prefix());
   check_member("output_type", p.output_type(), {"float32", "uint16", "uint8"});
-  if (p.output_type() != "float32") {
+  check_range("auto_range_percent", p.auto_range_percent(), 0.0f, 20.0f, "[0, 20] (0 = out_min/out_max as given)");
+  if (p.output_type() != "float32" && p.auto_range_percent() == 0.0f) {
     if (!std::isfinite(p.out_min()) || !std::isfinite(p.out_max()) || !(p.out_min() < p.out_max()))
-      fail("ReconParams.out_min = {} and out_max = {}: {} output needs a finite range with out_min < out_max",
+      fail("ReconParams.out_min = {} and out_max = {}: {} output needs a finite range with out_min < out_max "
+           "(or an automatic one, --range auto)",
            p.out_min(), p.out_max(), p.output_type());
   }
   check_member("device", p.device(), {"cpu", "gpu", "auto"});
@@ -172,6 +177,37 @@ std::int64_t parse_memory_size(const std::string& text) {
   else if (!unit.empty()) fail("memory size '{}' has an unknown unit '{}' (use K, M, G or T)", text, unit);
   if (!(number > 0) || !std::isfinite(number)) fail("memory size '{}' must be positive", text);
   return static_cast<std::int64_t>(number * scale);
+}
+
+void apply_output_conversion(const std::string& text, ReconParams& params) {
+  const auto expected = [&](const std::string& what) -> void {
+    fail("output conversion '{}': {}; expected linear8:MIN;MAX, linear16:MIN;MAX or float32", text, what);
+  };
+  if (text == "float32" || text == "none") {
+    params.set_output_type("float32");
+    return;
+  }
+  const auto colon = text.find(':');
+  const std::string method = text.substr(0, colon);
+  if (method != "linear8" && method != "linear16") expected(fmt::format("unknown conversion '{}'", method));
+  if (colon == std::string::npos) expected("the range MIN;MAX is missing");
+  const std::string range = text.substr(colon + 1);
+  const auto semicolon = range.find(';');
+  if (semicolon == std::string::npos) expected("the range must be MIN;MAX");
+  const auto number = [&](const std::string& part, const char* name) {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(part, &used);
+      if (used == part.size() && std::isfinite(value)) return static_cast<float>(value);
+    } catch (const std::exception&) {
+    }
+    expected(fmt::format("{} '{}' is not a number", name, part));
+    return 0.0f;
+  };
+  params.set_output_type(method == "linear8" ? "uint8" : "uint16");
+  params.set_out_min(number(range.substr(0, semicolon), "MIN"));
+  params.set_out_max(number(range.substr(semicolon + 1), "MAX"));
+  params.set_auto_range_percent(0.0f);
 }
 
 }  // namespace tomo

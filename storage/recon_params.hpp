@@ -28,4 +28,9 @@ void validate(const ReconParams& params);
 // "8G", "512M", "1.5GiB", "2000000000" → bytes. Throws tomo::Error on anything else.
 std::int64_t parse_memory_size(const std::string& text);
 
+// STP's output conversion string into `params`: "linear8:MIN;MAX" → uint8 and "linear16:MIN;MAX"
+// → uint16 over [MIN, MAX]; "float32" or "none" → float32. Throws tomo::Error naming the string
+// and the allowed forms for anything else.
+void apply_output_conversion(const std::string& text, ReconParams& params);
+
 }  // namespace tomo

@@ -199,6 +199,43 @@ TEST_F(ReconEndToEnd, ProjectionRangeSelectsPartOfTheScan) {
   EXPECT_NE(beyond.output.find("beyond the 720 projections"), std::string::npos) << beyond.output;
 }
 
+// --rotate 90 turns the slice counter-clockwise as displayed (y up, row 0 at the top): with
+// x = j − N/2, y = N/2 − r, the new pixel (r, j) is the old (j, N − r).
+TEST_F(ReconEndToEnd, RotationTurnsTheSliceCounterClockwise) {
+  const auto plain = reconstruct("unrotated", "--cor-offset 3 --method fbp --no-mask", 1, 2);
+  const auto turned = reconstruct("rotated", "--cor-offset 3 --method fbp --no-mask --rotate 90", 1, 2);
+  ASSERT_EQ(turned[0].size(), plain[0].size());
+  const int n = kColumns;
+  double worst = 0, largest = 0;
+  for (int r = 1; r < n; ++r)
+    for (int j = 0; j < n; ++j) {
+      worst = std::max(worst, std::abs(double(turned[0][r * n + j]) - plain[0][j * n + n - r]));
+      largest = std::max(largest, std::abs(double(plain[0][j * n + n - r])));
+    }
+  EXPECT_LT(worst / largest, 1e-3);  // the same sums, from angles rounded to float
+}
+
+// Integer output with an automatic range: the chosen range is logged and recorded with the volume.
+TEST_F(ReconEndToEnd, AutomaticRangeForIntegerOutput) {
+  const fs::path out = *dir_ / "auto-range";
+  const auto r = run_tomoedge(fmt::format("recon {} --out {} --format hdf5 --output-type uint16 --range auto", scan().string(),
+                                          out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("output range"), std::string::npos) << r.output;
+  {
+    const tomo::h5::File volume(H5Fopen((out / "slice.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    const auto recorded = tomo::test::read_string(volume.get(), "/entry/reconstruction/parameters/recon_params");
+    EXPECT_EQ(recorded.find("\"out_max\": 0,"), std::string::npos) << "the automatic range was not recorded: " << recorded;
+  }
+  const auto stp = run_tomoedge(fmt::format("recon {} --out {} --convert 'linear8:0;0.06' --dump-params", scan().string(), out.string()));
+  ASSERT_EQ(stp.exit_code, 0) << stp.output;
+  EXPECT_NE(stp.output.find("\"output_type\": \"uint8\""), std::string::npos) << stp.output;
+  EXPECT_NE(stp.output.find("\"out_max\": 0.06"), std::string::npos) << stp.output;
+  const auto bad = run_tomoedge(fmt::format("recon {} --out {} --convert 'linear12:0;1'", scan().string(), out.string()));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("expected linear8:MIN;MAX, linear16:MIN;MAX or float32"), std::string::npos) << bad.output;
+}
+
 TEST_F(ReconEndToEnd, KnownCentreOffsetGivesTheBestSlice) {
   const auto region = tomo::disc_region(kColumns, 0.95f);
   const auto expected = truth(1);
