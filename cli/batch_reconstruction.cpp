@@ -17,6 +17,7 @@
 #include "kernels/fbp.hpp"
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/gridrec.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/image_metrics.hpp"
 #include "kernels/parallel.hpp"
@@ -62,7 +63,9 @@ struct Plan {
   Range rows;                  // rows to reconstruct: detector rows, or binned rows with binning
   Range columns;               // detector columns kept after cropping
   int binning = 1;
-  int width = 0;               // slice width N: the kept columns, binned
+  int width = 0;               // detector width: the kept columns, binned
+  int slice_width = 0;         // N of the N x N slices: the detector width, or the stitched one
+  std::optional<double> half_acquisition_axis;  // detector column of the axis, to stitch around
   std::vector<int> projections;  // indices of the projections used (every n-th)
   FbpSettings fbp;
   int flats = 0, darks = 0;
@@ -102,13 +105,34 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
          detector_width, detector_width / 2);
   plan.fbp.filter = parse_filter_window(p.filter());
   plan.fbp.filter_cutoff = p.filter_cutoff();
-  plan.fbp.geometry.columns = width;
   // The axis in binned columns: binned column j is centred on detector column b j + (b − 1)/2.
-  plan.fbp.geometry.axis = static_cast<float>((detector_width / 2.0 + p.cor_offset() - (b - 1) / 2.0) / b);
+  const double axis = (detector_width / 2.0 + p.cor_offset() - (b - 1) / 2.0) / b;
+  plan.slice_width = width;
+  plan.fbp.geometry.columns = width;
+  plan.fbp.geometry.axis = static_cast<float>(axis);
   // Shifting every angle by the same amount rotates the slice, exactly.
-  for (int i : plan.projections)
-    plan.fbp.geometry.angles_rad.push_back(
-        static_cast<float>((angles[static_cast<std::size_t>(i)] + p.rotation_deg()) * std::numbers::pi / 180.0));
+  const auto angle_rad = [&](int i) {
+    return static_cast<float>((angles[static_cast<std::size_t>(i)] + p.rotation_deg()) * std::numbers::pi / 180.0);
+  };
+  for (int i : plan.projections) plan.fbp.geometry.angles_rad.push_back(angle_rad(i));
+  if (p.half_acquisition()) {
+    // Projection i + P/2 must be 180° after projection i, to within half an angular step.
+    const std::size_t count = plan.projections.size(), half = count / 2;
+    const auto degrees = [&](std::size_t k) { return angles[static_cast<std::size_t>(plan.projections[k])]; };
+    if (count % 2 != 0) fail("half acquisition needs an even number of projections over 360°; {} are used", count);
+    const double step = std::abs(degrees(1) - degrees(0));
+    for (std::size_t i = 0; i < half; ++i)
+      if (std::abs(std::abs(degrees(i + half) - degrees(i)) - 180.0) > 0.5 * step)
+        fail("half acquisition pairs each projection with the one 180° later, but projection {} is at {}° and projection {} "
+             "at {}° (a 360° scan of evenly spaced angles is needed: --span 360)",
+             plan.projections[i], degrees(i), plan.projections[i + half], degrees(i + half));
+    const StitchedGeometry stitched = stitched_geometry(width, axis);
+    plan.half_acquisition_axis = axis;
+    plan.slice_width = stitched.width;
+    plan.fbp.geometry.columns = stitched.width;
+    plan.fbp.geometry.axis = static_cast<float>(stitched.axis);
+    plan.fbp.geometry.angles_rad.resize(half);
+  }
   plan.fbp.circular_mask = p.circular_mask();
   plan.fbp.mask_ratio = p.mask_ratio();
   plan.fbp.threads = p.threads();
@@ -210,8 +234,11 @@ std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& ch
 // working memory and the writer's one converted slice.
 std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction) {
   const std::int64_t f = sizeof(float), width = plan.width, read = info.columns, b = plan.binning;
-  const std::int64_t slice = f * width * width;
+  const std::int64_t slice = f * plan.slice_width * plan.slice_width;
+  const std::int64_t projections = static_cast<std::int64_t>(plan.projections.size());
   return {
+      // Half acquisition: the stitched sinograms, made beside the corrected ones.
+      {"stitched sinograms", 0, plan.half_acquisition_axis ? f * (projections / 2) * plan.slice_width : 0},
       // With binning, b detector rows are read per slice (and binned into a new buffer).
       {"raw sinograms", 0, kSlabsInFlight * f * info.projections * read * b + (b > 1 ? f * info.projections * read * b : 0)},
       // Each kind of reference frame is read whole, then averaged (frames and a part-copy).
@@ -311,7 +338,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   auto scan = open_scan(request.input, p.layout().empty() ? std::nullopt : std::optional(parse_layout(p.layout())));
   const ScanInfo& info = scan->info();
   const Plan plan = make_plan(p, info);
-  const int width = plan.width;
+  const int width = plan.slice_width;
   const int projections = static_cast<int>(plan.projections.size());
 
   // Direct FBP, or Fourier gridding (--method gridrec); one is made, once.
@@ -342,6 +369,9 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     // The correction runs on the CPU even with a GPU: repairing invalid pixels from their
     // line and the zinger median need whole lines (fbp_cuda.hpp).
     result.corrections += correct_projections(slab.sinograms, projections, slab.flat_field, plan.correction, threads);
+    if (plan.half_acquisition_axis)
+      slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan.width,
+                                               *plan.half_acquisition_axis, threads);
     if (gpu) {
       if (gridrec) cuda::reconstruct_gridrec(*gridrec, slab.sinograms, slab.rows.size(), done.slices);
       else cuda::reconstruct(plan.fbp, slab.sinograms, slab.rows.size(), done.slices);

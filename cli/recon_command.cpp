@@ -194,6 +194,8 @@ void add_recon_command(CLI::App& app) {
   cmd->add_flag_callback("--no-flat-field", [&o] { o.set_flat_field(false); }, "Data are already flat-field corrected");
   cmd->add_flag_callback("--no-log", [&o] { o.set_minus_log(false); }, "Do not take -log (data are line integrals)");
   cmd->add_flag_callback("--no-mask", [&o] { o.set_circular_mask(false); }, "Keep the corners outside the disc");
+  cmd->add_flag_callback("--half-acquisition", [&o] { o.set_half_acquisition(true); },
+                         "360-degree scan with the axis near an edge (--cor-offset): stitch pairs 180 degrees apart");
   cmd->add_flag_callback("--ignore-file-angles", [&o] { o.set_ignore_file_angles(true); }, "Use --span, not the file's angles");
   cmd->callback([flags] { run(*flags); });
 }

@@ -104,6 +104,10 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--zingers", sim.zinger_fraction, "Fraction of projection pixels hit by a zinger")
       ->capture_default_str();
+  command->add_option("--half-acquisition", sim.half_acquisition_overlap,
+                      "Extended field of view: the axis OVERLAP/2 pixels from the left edge, a sample up to "
+                      "2 x columns - OVERLAP wide, with --span 360 (0 = off)")
+      ->capture_default_str();
   command->add_option("--darks", sim.darks, "Number of dark images")->capture_default_str();
   command->add_option("--span", sim.span_deg, "Angular range of the projections, degrees: 180 or 360")
       ->capture_default_str();

@@ -95,15 +95,21 @@ void validate(const SimulationParams& p) {
 
   const double scan_bytes =
       2.0 * p.rows * p.columns * (static_cast<double>(p.projections) + p.flats + p.flats_after + p.darks);
-  const double truth_bytes = 4.0 * p.rows * static_cast<double>(p.columns) * p.columns;
+  const int field = p.half_acquisition_overlap > 0 ? 2 * p.columns - p.half_acquisition_overlap : p.columns;
+  const double truth_bytes = 4.0 * p.rows * static_cast<double>(field) * field;
   if (scan_bytes > kMaxBytes || truth_bytes > kMaxBytes)
     fail("--projections {} × --rows {} × --columns {} makes a {:.1f} GiB scan and a {:.1f} GiB truth file; "
          "the simulator writes at most {:.0f} GiB each",
          p.projections, p.rows, p.columns, scan_bytes / (1 << 30), truth_bytes / (1 << 30), kMaxBytes / (1 << 30));
 
   // The phantom must stay on the detector at every angle, with a pixel to spare.
-  const Phantom phantom(shepp_logan_3d(), 1, p.columns);
-  const double max_offset = 0.5 * p.columns - phantom.radius_px() - 1.0;
+  // Half acquisition: a few pixels of overlap at least (to stitch), at most half the detector.
+  if (p.half_acquisition_overlap != 0) {
+    check_count("--half-acquisition", p.half_acquisition_overlap, 4, p.columns / 2, " (half of --columns)");
+    if (p.span_deg != 360.0) fail("--half-acquisition needs --span 360: each side of the sample is seen half a turn apart");
+  }
+  const Phantom phantom(shepp_logan_3d(), 1, field);
+  const double max_offset = 0.5 * field - phantom.radius_px() - 1.0;
   if (!std::isfinite(p.cor_offset) || std::abs(p.cor_offset) > max_offset)
     fail("--cor-offset {} would move the phantom off the detector: with --columns {} it must lie within ±{:.1f} pixels",
          p.cor_offset, p.columns, max_offset);
@@ -222,7 +228,7 @@ struct ScanSimulator::DetectorRow {
 };
 
 ScanSimulator::ScanSimulator(SimulationParams params)
-    : params_((validate(params), params)), phantom_(shepp_logan_3d(), params_.rows, params_.columns) {
+    : params_((validate(params), params)), phantom_(shepp_logan_3d(), params_.rows, field_width()) {
   const int n = params_.columns;
   defect_gain_.assign(static_cast<std::size_t>(n), 1.0);
   if (params_.defective_columns == 0) return;
@@ -245,7 +251,14 @@ ScanSimulator::ScanSimulator(SimulationParams params)
   std::sort(defective_columns_.begin(), defective_columns_.end());
 }
 
-double ScanSimulator::axis() const { return 0.5 * params_.columns + params_.cor_offset; }
+double ScanSimulator::axis() const {
+  const double centre = params_.half_acquisition_overlap > 0 ? 0.5 * params_.half_acquisition_overlap : 0.5 * params_.columns;
+  return centre + params_.cor_offset;
+}
+
+int ScanSimulator::field_width() const {
+  return params_.half_acquisition_overlap > 0 ? 2 * params_.columns - params_.half_acquisition_overlap : params_.columns;
+}
 
 double ScanSimulator::counts_per_photon() const { return std::min(1.0, params_.full_scale_counts / params_.photons); }
 
@@ -417,7 +430,7 @@ void ScanSimulator::line_integrals(int first_row, int row_count, std::span<float
 }
 
 void ScanSimulator::truth(int first_row, int row_count, std::span<float> out, int threads) const {
-  const int n = params_.columns;
+  const int n = field_width();
   const auto per_row = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
   check_block(first_row, row_count, out.size(), per_row, "the truth");
   const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(n);

@@ -59,6 +59,11 @@ struct SimulationParams {
   double beam_flicker = 0.0;
   // Fraction of projection pixels hit by a zinger, which adds 0.5–3 × the open beam's counts.
   double zinger_fraction = 0.0;
+  // Half acquisition (extended field of view), 0 = off: a sample wider than the detector, the
+  // rotation axis `half_acquisition_overlap`/2 pixels from the detector's left edge (plus
+  // cor_offset), scanned over 360°. The phantom and the truth span the field of view,
+  // 2 × columns − overlap pixels wide.
+  int half_acquisition_overlap = 0;
 
   // Detector model (not command-line flags).
   double full_scale_counts = 50000.0;      // the brightest open-beam pixel at most (see κ above)
@@ -113,8 +118,12 @@ class ScanSimulator {
 
   const SimulationParams& params() const { return params_; }
   const Phantom& phantom() const { return phantom_; }
-  // Rotation axis in 0-based detector columns: N/2 + cor_offset.
+  // Rotation axis in 0-based detector columns: N/2 + cor_offset (overlap/2 + cor_offset in
+  // half acquisition).
   double axis() const;
+  // Width of the field of view, the truth's slices and the phantom's scale: the detector's,
+  // or 2 × columns − overlap in half acquisition.
+  int field_width() const;
   // κ: counts per detected photon, min(1, full_scale_counts / photons).
   double counts_per_photon() const;
   // θ_i = i · span / P in degrees, one per projection.
@@ -137,7 +146,7 @@ class ScanSimulator {
   void line_integrals(int first_row, int row_count, std::span<float> out, int threads) const;
 
   // Ground truth: attenuation per pixel of slices [first_row, first_row + row_count), laid out
-  // (slice, N, N) — what an ideal reconstruction of noise-free data gives.
+  // (slice, W, W), W = field_width() — what an ideal reconstruction of noise-free data gives.
   void truth(int first_row, int row_count, std::span<float> out, int threads) const;
 
  private:

@@ -53,6 +53,7 @@ ReconParams default_params() {
   p.set_out_max(0.0f);
   p.set_auto_range_percent(0.0f);
   p.set_rotation_deg(0.0);
+  p.set_half_acquisition(false);
   p.set_threads(0);
   p.set_memory_bytes(0);
   // The CUDA kernels compile and share the CPU's per-element math, but have not yet run on a

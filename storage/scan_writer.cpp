@@ -283,7 +283,7 @@ void write_scan(const ScanSimulator& simulator, const fs::path& path, const Scan
 void write_truth(const ScanSimulator& simulator, const fs::path& path, const ScanWriteOptions& options) {
   const SimulationParams& p = simulator.params();
   const h5::File file = h5::create_file(path);
-  const auto n = static_cast<std::size_t>(p.columns);
+  const auto n = static_cast<std::size_t>(simulator.field_width());
   const hsize_t dims[] = {to_hsize(p.rows), n, n};
   const hsize_t chunk_rows = std::clamp<hsize_t>(kChunkBytes / (sizeof(float) * n), 1, n);
   const h5::Dataset phantom = h5::create_dataset(file.get(), "/phantom", H5T_IEEE_F32LE, dims,
