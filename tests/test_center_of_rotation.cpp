@@ -16,6 +16,7 @@
 
 #include "kernels/center_of_rotation.hpp"
 #include "kernels/error.hpp"
+#include "kernels/correction.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/scan_simulator.hpp"
 #include "storage/scan_reader.hpp"
@@ -110,7 +111,7 @@ std::vector<float> simulated_line_integrals(const tomo::ScanSimulator& simulator
   std::vector<float> flat(static_cast<std::size_t>(p.rows) * p.columns), dark(flat.size());
   tomo::average_frames(flats, p.rows, p.flats, p.columns, tomo::FrameAverage::mean, flat);
   tomo::average_frames(darks, p.rows, p.darks, p.columns, tomo::FrameAverage::mean, dark);
-  tomo::correct_projections(projections, p.projections, tomo::make_flat_field(dark, flat, p.rows, p.columns), true, {}, 2);
+  tomo::correct_projections(projections, p.projections, tomo::make_flat_field(dark, flat, p.rows, p.columns), {}, 2);
   return projections;
 }
 
@@ -198,7 +199,7 @@ TEST(CorRealData, ToothWithinOnePixelOfItsReadme) {
                        tomo::FrameAverage::mean, flat);
   tomo::average_frames(read(tomo::Frames::darks_before, info.darks_before), rows, info.darks_before, columns,
                        tomo::FrameAverage::mean, dark);
-  tomo::correct_projections(sinograms, projections, tomo::make_flat_field(dark, flat, rows, columns), true, {}, 2);
+  tomo::correct_projections(sinograms, projections, tomo::make_flat_field(dark, flat, rows, columns), {}, 2);
   std::vector<float> angles;
   for (const double d : info.angles_deg) angles.push_back(static_cast<float>(d * kPi / 180));
   const auto reg = tomo::estimate_cor_registration(sinograms, rows, projections, columns, angles);
