@@ -7,6 +7,8 @@
 #include <chrono>
 #include <exception>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <numbers>
 #include <thread>
 
@@ -22,6 +24,7 @@
 #include "kernels/image_metrics.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/percentile.hpp"
+#include "kernels/phase_retrieval.hpp"
 #include "kernels/slab_plan.hpp"
 #include "storage/png_image.hpp"
 #include "storage/slice_writer.hpp"
@@ -66,6 +69,9 @@ struct Plan {
   int width = 0;               // detector width: the kept columns, binned
   int slice_width = 0;         // N of the N x N slices: the detector width, or the stitched one
   std::optional<double> half_acquisition_axis;  // detector column of the axis, to stitch around
+  Range usable_rows;                            // rows inside the crop (binned with binning)
+  std::optional<PhaseRetrieval> phase;          // single-distance phase retrieval, if asked for
+  int phase_margin = 0;                         // rows read around a slab for it
   std::vector<int> projections;  // indices of the projections used (every n-th)
   FbpSettings fbp;
   int flats = 0, darks = 0;
@@ -80,6 +86,7 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   // With binning b, binned row k holds detector rows [b k, b k + b): those wholly inside the crop.
   const int b = plan.binning = p.binning();
   const Range usable_rows{(p.crop_top() + b - 1) / b, (info.rows - p.crop_bottom()) / b};
+  plan.usable_rows = usable_rows;
   plan.columns = {p.crop_left(), info.columns - p.crop_right()};
   plan.width = plan.columns.size() / b;
   if (usable_rows.size() <= 0 || plan.width < 8)
@@ -115,6 +122,28 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
     return static_cast<float>((angles[static_cast<std::size_t>(i)] + p.rotation_deg()) * std::numbers::pi / 180.0);
   };
   for (int i : plan.projections) plan.fbp.geometry.angles_rad.push_back(angle_rad(i));
+  if (p.phase_method() != "none") {
+    // Energy, distance and pixel size from the parameters, else from the file; binned pixels are larger.
+    const auto from = [&](double given, std::optional<double> stored, const char* what, const char* flag) {
+      if (given > 0) return given;
+      if (stored && *stored > 0) return *stored;
+      fail("phase retrieval needs the {}, and {} does not store it: pass {}", what, file, flag);
+    };
+    PhaseRetrieval phase;
+    phase.method = p.phase_method() == "paganin" ? PhaseRetrieval::Method::paganin
+                                                 : PhaseRetrieval::Method::generalised_paganin;
+    phase.energy_kev = from(p.energy_kev(), info.energy_kev, "X-ray energy", "--energy KEV");
+    phase.distance_mm = from(p.distance_mm(), info.distance_mm, "sample-detector distance", "--distance MM");
+    phase.pixel_size_um = b * from(p.pixel_size_um(), info.pixel_size_um, "pixel size", "--pixel-size UM");
+    phase.delta_over_beta = p.delta_over_beta();
+    phase.pad_factor = p.phase_pad_factor();
+    phase.unsharp_sigma_px = p.unsharp_sigma();
+    phase.unsharp_amount = p.unsharp_amount();
+    validate(phase);
+    plan.phase = phase;
+    plan.phase_margin = phase_margin_rows(phase);
+    if (!p.minus_log()) fail("phase retrieval works on transmission and takes the log itself: it cannot be used with --no-log");
+  }
   if (p.half_acquisition()) {
     // Projection i + P/2 must be 180° after projection i, to within half an angular step.
     const std::size_t count = plan.projections.size(), half = count / 2;
@@ -164,7 +193,7 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
       plan.after_flat_weight = after_flat_weights(plan.flat_mode, plan.projections, info.projections, line);
     }
   }
-  plan.correction.minus_log = p.minus_log();
+  plan.correction.minus_log = p.minus_log() && !plan.phase;  // the retrieval takes transmission and returns its −ln
   plan.correction.bounds = {p.min_transmission(), 1.0f / p.min_transmission()};
   plan.correction.saturation = p.saturation();
   plan.correction.air_left = p.air_left();
@@ -232,11 +261,20 @@ std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& ch
 // What each step of the pipeline below needs for a slab: the reader's raw sinograms and
 // reference frames, the flat field and slices that travel with each slab, the reconstruction's
 // working memory and the writer's one converted slice.
-std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction) {
+std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction, int threads) {
   const std::int64_t f = sizeof(float), width = plan.width, read = info.columns, b = plan.binning;
   const std::int64_t slice = f * plan.slice_width * plan.slice_width;
   const std::int64_t projections = static_cast<std::int64_t>(plan.projections.size());
+  // Phase retrieval: the margin rows read around each slab (raw, as the rows themselves), and
+  // per thread one padded projection band in real and complex form (≈ 8 bytes a padded pixel)
+  // with its gathered copy.
+  const std::int64_t margin = 2 * plan.phase_margin;
+  const std::int64_t raw_row = kSlabsInFlight * f * info.projections * read * b;
+  const double pad = plan.phase ? plan.phase->pad_factor : 0.0;
+  const std::int64_t band_row =
+      plan.phase ? threads * static_cast<std::int64_t>((8.0 * pad * pad + 4.0) * static_cast<double>(width)) : 0;
   return {
+      {"phase retrieval", margin * (raw_row + band_row), band_row},
       // Half acquisition: the stitched sinograms, made beside the corrected ones.
       {"stitched sinograms", 0, plan.half_acquisition_axis ? f * (projections / 2) * plan.slice_width : 0},
       // With binning, b detector rows are read per slice (and binned into a new buffer).
@@ -264,6 +302,7 @@ bool use_gpu(const std::string& device) {
 // One slab as it moves through the pipeline.
 struct SlabInput {
   Range rows;
+  Range read_rows;  // rows read: `rows` and the margin phase retrieval needs around them
   std::vector<float> sinograms;  // raw counts (row, projection, column), cropped
   FlatField flat_field;
 };
@@ -280,12 +319,15 @@ std::vector<float> crop_and_bin(std::vector<float> lines, const Plan& plan, int 
   return bin_pixels(lines, detector_rows.size(), frames, plan.columns.size(), plan.binning);
 }
 
-// Reads the raw projections and the flat field of one slab (the reader thread's work).
-SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
+// Reads the raw projections and the flat field of one slab, with the margin rows phase
+// retrieval needs around it (the reader thread's work).
+SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range slab_rows) {
   const ScanInfo& info = scan.info();
   const int width = plan.width;
+  const Range rows{std::max(plan.usable_rows.begin, slab_rows.begin - plan.phase_margin),
+                   std::min(plan.usable_rows.end, slab_rows.end + plan.phase_margin)};
   const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
-  SlabInput slab{rows,
+  SlabInput slab{slab_rows, rows,
                  crop_and_bin(read_projections(scan, plan.projections, detector_rows), plan, info.columns, detector_rows,
                               static_cast<int>(plan.projections.size())),
                  identity_flat_field(rows.size(), width)};
@@ -348,7 +390,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   else fbp.emplace(plan.fbp);
 
   const std::int64_t budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
-  const auto needs = memory_needs(plan, info, gridrec ? gridrec->memory_need() : fbp->memory_need());
+  const auto needs = memory_needs(plan, info, gridrec ? gridrec->memory_need() : fbp->memory_need(), resolve_threads(p.threads()));
   const int slab_rows = rows_per_slab(budget, plan.rows.size(), needs, kSlabLanes);
   spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
                "slices {} x {}), {} rows per slab within a budget of {:.1f} GiB",
@@ -362,6 +404,20 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   BatchResult result{plan.rows.begin, plan.rows.size(), width, slab_rows, {}, {}, 0, 0};
   const int preview_row = plan.rows.begin + plan.rows.size() / 2;
 
+  // Phase retrieval plans its transforms for a band of rows: one retriever per band height
+  // (the slabs', and the last one's, with their margins).
+  std::map<int, std::unique_ptr<PhaseRetriever>> retrievers;
+  const auto retrieve_phase = [&](SlabInput& slab) {
+    auto& retriever = retrievers[slab.read_rows.size()];
+    if (!retriever) retriever = std::make_unique<PhaseRetriever>(*plan.phase, slab.read_rows.size(), plan.width);
+    result.corrections.clamped += retriever->apply_to_sinograms(slab.sinograms, projections, threads);
+    // Keep the slab's own rows; the margins were only there for the filter.
+    const std::size_t row_size = static_cast<std::size_t>(projections) * static_cast<std::size_t>(plan.width);
+    const auto first = slab.sinograms.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(slab.rows.begin - slab.read_rows.begin) * row_size);
+    slab.sinograms.erase(first + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(slab.rows.size()) * row_size), slab.sinograms.end());
+    slab.sinograms.erase(slab.sinograms.begin(), first);
+  };
+
   // Correction and reconstruction of one slab (the compute thread's work).
   const auto reconstruct_slab = [&](SlabInput& slab) {
     result.defective_flat_pixels += slab.flat_field.defective_pixels;
@@ -369,6 +425,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     // The correction runs on the CPU even with a GPU: repairing invalid pixels from their
     // line and the zinger median need whole lines (fbp_cuda.hpp).
     result.corrections += correct_projections(slab.sinograms, projections, slab.flat_field, plan.correction, threads);
+    if (plan.phase) retrieve_phase(slab);
     if (plan.half_acquisition_axis)
       slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan.width,
                                                *plan.half_acquisition_axis, threads);

@@ -16,7 +16,7 @@ namespace tomo::cli {
 namespace {
 
 struct ReconFlags {
-  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air, projections, convert;
+  std::string input, out, params_file, slices, crop, angles, angles_file, range, memory, preview, air, projections, convert, unsharp;
   bool dump_params = false;
   ReconParams overrides;  // only the fields given on the command line
 };
@@ -70,6 +70,11 @@ void apply_compound_flags(const ReconFlags& f, ReconParams& o) {
     if (o.angles_deg_size() == 0) fail("--angles-file {} holds no angles", f.angles_file);
   }
   if (!f.convert.empty()) apply_output_conversion(f.convert, o);
+  if (!f.unsharp.empty()) {
+    auto [sigma, amount] = split_pair(f.unsharp, "--unsharp");
+    o.set_unsharp_sigma(to_number(sigma, "--unsharp"));
+    o.set_unsharp_amount(to_number(amount, "--unsharp"));
+  }
   if (f.range == "auto") {
     o.set_auto_range_percent(0.1f);
   } else if (f.range.starts_with("auto:")) {
@@ -160,6 +165,14 @@ void add_recon_command(CLI::App& app) {
   string_field("--output-type", &ReconParams::set_output_type, "float32, uint16 or uint8 (with --range)");
   string_field("--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
   string_field("--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
+  string_field("--phase", &ReconParams::set_phase_method, "Phase retrieval: none, paganin or generalised-paganin");
+  cmd->add_option_function<double>("--energy", [&o](double v) { o.set_energy_kev(v); }, "X-ray energy, keV (default: the file's)");
+  cmd->add_option_function<double>("--distance", [&o](double v) { o.set_distance_mm(v); },
+                                   "Sample-detector distance, mm (default: the file's)");
+  cmd->add_option_function<double>("--delta-beta", [&o](double v) { o.set_delta_over_beta(v); }, "delta/beta of the sample");
+  cmd->add_option_function<double>("--phase-pad", [&o](double v) { o.set_phase_pad_factor(v); },
+                                   "Padding factor of the projections for phase retrieval (1-4, default 2)");
+  cmd->add_option("--unsharp", flags->unsharp, "Unsharp mask after phase retrieval: SIGMA:AMOUNT (pixels, fraction)");
   string_field("--device", &ReconParams::set_device, "cpu, gpu (CUDA) or auto");
   cmd->add_option("--slices", flags->slices, "Detector rows FROM:TO (half-open)");
   cmd->add_option("--crop", flags->crop, "Pixels removed TOP:BOTTOM:LEFT:RIGHT");

@@ -190,7 +190,31 @@ std::int64_t PhaseRetriever::apply(std::span<float> projections, int threads) co
   const std::size_t size = static_cast<std::size_t>(rows_) * columns_;
   if (projections.size() % size != 0)
     fail("phase retrieval: {} values are not whole projections of {} × {}", projections.size(), rows_, columns_);
-  const std::size_t count = projections.size() / size;
+  return apply_each(projections.size() / size, threads, [&](std::size_t i, float*) { return projections.data() + i * size; },
+                    nullptr);
+}
+
+std::int64_t PhaseRetriever::apply_to_sinograms(std::span<float> sinograms, int projections, int threads) const {
+  const std::size_t n = static_cast<std::size_t>(columns_), p = static_cast<std::size_t>(projections);
+  const std::size_t rows = static_cast<std::size_t>(rows_);
+  if (sinograms.size() != rows * p * n)
+    fail("phase retrieval: {} values do not make {} rows x {} projections x {} columns", sinograms.size(), rows_,
+         projections, columns_);
+  const auto line = [&](std::size_t projection, std::size_t row) { return sinograms.data() + (row * p + projection) * n; };
+  return apply_each(
+      p, threads,
+      [&](std::size_t projection, float* gathered) {
+        for (std::size_t r = 0; r < rows; ++r) std::copy_n(line(projection, r), n, gathered + r * n);
+        return gathered;
+      },
+      [&](std::size_t projection, const float* done) {
+        for (std::size_t r = 0; r < rows; ++r) std::copy_n(done + r * n, n, line(projection, r));
+      });
+}
+
+std::int64_t PhaseRetriever::apply_each(std::size_t count, int threads,
+                                        const std::function<float*(std::size_t, float*)>& projection_at,
+                                        const std::function<void(std::size_t, const float*)>& put_back) const {
   std::vector<std::int64_t> clamped(count, 0);
   parallel_for(count, threads, [&](std::size_t begin, std::size_t end) {
     // Buffers from fftwf_alloc have the alignment the plans were made for (new-array execute).
@@ -200,8 +224,12 @@ std::int64_t PhaseRetriever::apply(std::span<float> projections, int threads) co
       real = fftw::alloc_real(static_cast<std::size_t>(padded_rows_) * padded_columns_);
       spectrum = fftw::alloc_complex(static_cast<std::size_t>(padded_rows_) * (padded_columns_ / 2 + 1));
     }
-    for (std::size_t i = begin; i < end; ++i)
-      clamped[i] = apply_one(projections.data() + i * size, real.get(), spectrum.get());
+    std::vector<float> gathered(put_back ? static_cast<std::size_t>(rows_) * columns_ : 0);
+    for (std::size_t i = begin; i < end; ++i) {
+      float* projection = projection_at(i, gathered.data());
+      clamped[i] = apply_one(projection, real.get(), spectrum.get());
+      if (put_back) put_back(i, projection);
+    }
   });
   std::int64_t total = 0;
   for (const std::int64_t c : clamped) total += c;

@@ -24,6 +24,7 @@
 //
 // Geometry: rows and columns are the detector's; the pixel is square.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -92,6 +93,11 @@ class PhaseRetriever {
   // spread over `threads` threads.
   std::int64_t apply(std::span<float> projections, int threads) const;
 
+  // The same for the `projections` projections of a slab of sinograms laid out (row,
+  // projection, column), rows × columns each, as the batch reads them: each projection is
+  // gathered from its rows, retrieved, and put back.
+  std::int64_t apply_to_sinograms(std::span<float> sinograms, int projections, int threads) const;
+
   int rows() const { return rows_; }
   int columns() const { return columns_; }
   int padded_rows() const { return padded_rows_; }
@@ -101,6 +107,10 @@ class PhaseRetriever {
 
  private:
   std::int64_t apply_one(float* projection, float* real, void* spectrum) const;
+  // apply_one() on `count` projections over the threads: projection_at(i, scratch) gives the
+  // i-th (in place, or gathered into scratch), put_back(i, projection), when set, stores it.
+  std::int64_t apply_each(std::size_t count, int threads, const std::function<float*(std::size_t, float*)>& projection_at,
+                          const std::function<void(std::size_t, const float*)>& put_back) const;
 
   struct Plans;
   PhaseRetrieval params_;

@@ -38,6 +38,13 @@ ReconParams default_params() {
   p.set_air_right(0);
   p.set_zinger_threshold(0.0f);
   p.set_saturation(0.0f);
+  p.set_phase_method("none");
+  p.set_energy_kev(0.0);
+  p.set_distance_mm(0.0);
+  p.set_delta_over_beta(0.0);
+  p.set_phase_pad_factor(2.0);
+  p.set_unsharp_sigma(0.0);
+  p.set_unsharp_amount(0.0);
   p.set_method("gridrec");
   p.set_filter("ram-lak");
   p.set_filter_cutoff(1.0f);
@@ -134,6 +141,11 @@ void validate(const ReconParams& p) {
   // Below 1 % the threshold is inside the noise of any real detector: it would median-filter the data.
   if (p.zinger_threshold() != 0.0f) check_range("zinger_threshold", p.zinger_threshold(), 0.01f, 10.0f, "[0.01, 10] or 0 (off)");
   check_range("saturation", p.saturation(), 0.0f, 1e9f, "[0, 1e9] counts (0 = no limit)");
+  check_member("phase_method", p.phase_method(), {"none", "paganin", "generalised-paganin"});
+  // The physics ranges are checked with the file's values filled in (kernels/phase_retrieval.hpp).
+  check_range("energy_kev", p.energy_kev(), 0.0, 500.0, "[0, 500] keV (0 = from the file)");
+  check_range("distance_mm", p.distance_mm(), 0.0, 1e5, "[0, 100000] mm (0 = from the file)");
+  check_range("delta_over_beta", p.delta_over_beta(), 0.0, 1e6, "[0, 1000000]");
   check_member("method", p.method(), {"fbp", "gridrec"});
   parse_filter_window(p.filter());
   check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");
