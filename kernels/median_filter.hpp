@@ -1,0 +1,23 @@
+#pragma once
+// Running medians along one line of samples, the smoothing step most stripe filters share: a
+// median follows edges and ignores an outlying column, where a mean would smear a stripe into
+// its neighbours.
+#include <cstddef>
+#include <span>
+
+#include "kernels/boundary.hpp"
+
+namespace tomo {
+
+// out[i] = median of the `width` samples centred on in[i] (width odd), where the samples are
+// in[j · stride] for j in [0, n). `out` is contiguous (n values) and must not alias `in`.
+void median_filter(const float* in, std::size_t n, std::size_t stride, int width, Boundary boundary, float* out);
+
+inline void median_filter(std::span<const float> in, int width, Boundary boundary, std::span<float> out) {
+  median_filter(in.data(), in.size(), 1, width, boundary, out.data());
+}
+
+// Median of the values (reordered in place); the mean of the two middle ones for an even count.
+float median_of(std::span<float> values);
+
+}  // namespace tomo

@@ -1,0 +1,402 @@
+// Ring (stripe) removal: the strings, the wavelet underneath Münch et al.'s method, and every
+// method against a simulated scan with stripes of known kind, judged on the reconstruction.
+//
+// Thresholds are stated beside the values measured when the test was written (GCC 12, -O3
+// -march=native): reduction = rms ring error before / after, in the reconstruction, against the
+// stripe-free scan's reconstruction.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/error.hpp"
+#include "kernels/fbp.hpp"
+#include "kernels/image_metrics.hpp"
+#include "kernels/median_filter.hpp"
+#include "kernels/ring_removal.hpp"
+#include "kernels/stripe_filters.hpp"
+#include "kernels/wavelet.hpp"
+
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+// ---------------------------------------------------------------------------------------------
+// The strings
+
+void expect_error(const std::string& text, const std::vector<std::string>& fragments) {
+  try {
+    tomo::parse_ring_filter(text);
+    ADD_FAILURE() << "'" << text << "' was accepted";
+  } catch (const tomo::Error& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
+  }
+}
+
+TEST(RingFilterString, StpStringsParseAndRoundTrip) {
+  struct Case {
+    std::string text;
+    tomo::RingFilter expected;
+  };
+  using M = tomo::RingMethod;
+  const std::vector<Case> cases{
+      {"rivers:31;0", {M::rivers, 31, 0, 0}},         {"boinhaibel:11;", {M::boinhaibel, 11, 0, 0}},
+      {"muenchetal:4;1.0", {M::muenchetal, 4, 1.0, 0}}, {"raven:3;0.50", {M::raven, 3, 0.5, 0}},
+      {"oimoen:51;51", {M::oimoen, 51, 51, 0}},       {"sijberspostnov:51;0.001", {M::sijberspostnov, 51, 0.001, 0}},
+      {"none", {M::none, 0, 0, 0}},
+  };
+  for (const auto& c : cases) {
+    const auto filter = tomo::parse_ring_filter(c.text);
+    EXPECT_EQ(filter, c.expected) << c.text;
+    const std::string canonical = tomo::to_string(filter);
+    EXPECT_EQ(tomo::parse_ring_filter(canonical), filter) << c.text << " -> " << canonical;
+    EXPECT_EQ(tomo::to_string(tomo::parse_ring_filter(canonical)), canonical);
+  }
+  EXPECT_EQ(tomo::to_string(tomo::parse_ring_filter("raven:3;0.50")), "raven:3;0.5");
+  EXPECT_EQ(tomo::to_string(tomo::parse_ring_filter("boinhaibel:11;")), "boinhaibel:11;0");
+  // The ignored field may be absent or any number.
+  EXPECT_EQ(tomo::parse_ring_filter("rivers:31"), tomo::parse_ring_filter("rivers:31;7.5"));
+}
+
+TEST(RingFilterString, VoStringsTakeDefaultsForMissingFields) {
+  using M = tomo::RingMethod;
+  EXPECT_EQ(tomo::parse_ring_filter("vo-sort"), (tomo::RingFilter{M::vo_sort, 21, 0, 0}));
+  EXPECT_EQ(tomo::parse_ring_filter("vo-sort:31"), (tomo::RingFilter{M::vo_sort, 31, 0, 0}));
+  EXPECT_EQ(tomo::parse_ring_filter("vo-filter:2.5"), (tomo::RingFilter{M::vo_filter, 2.5, 21, 0}));
+  EXPECT_EQ(tomo::parse_ring_filter("vo-large:4;41"), (tomo::RingFilter{M::vo_large, 4, 41, 0}));
+  EXPECT_EQ(tomo::parse_ring_filter("vo-dead:;31"), (tomo::RingFilter{M::vo_dead, 3, 31, 0}));
+  EXPECT_EQ(tomo::parse_ring_filter("vo-all"), (tomo::RingFilter{M::vo_all, 3, 61, 21}));
+  EXPECT_EQ(tomo::parse_ring_filter(" vo-all:3.5;;11 "), (tomo::RingFilter{M::vo_all, 3.5, 61, 11}));
+  for (const std::string text : {"vo-sort:21", "vo-filter:3;21", "vo-large:3;51", "vo-dead:3;51", "vo-all:3;61;21",
+                                 "vo-filter:0.25;5"})
+    EXPECT_EQ(tomo::to_string(tomo::parse_ring_filter(text)), text);
+}
+
+TEST(RingFilterString, MalformedStringsNameTheStringTheFaultAndTheForm) {
+  expect_error("rivers:x", {"'rivers:x'", "median width 'x' is not an integer", "expected rivers:N;_ with N an odd integer"});
+  expect_error("rivers:30;0", {"median width 30 is even", "rivers:N;_"});
+  expect_error("rivers:1;0", {"median width 1 is below 3"});
+  expect_error("rivers:31.0;0", {"'31.0' is not an integer"});
+  expect_error("rivers", {"median width is missing", "rivers:N;_"});
+  expect_error("rivers:31;abc", {"second field 'abc' is not a number"});
+  expect_error("rivers:31;0;0", {"3 parameters given, rivers takes 2"});
+  expect_error("boinhaibel:20001;", {"median width 20001 is above 10001", "boinhaibel:N;_"});
+  expect_error("muenchetal:4", {"sigma is missing", "muenchetal:L;SIGMA"});
+  expect_error("muenchetal:0;1.0", {"wavelet levels 0 is below 1"});
+  expect_error("muenchetal:4;0", {"sigma 0 must be above 0"});
+  expect_error("muenchetal:4;1,5", {"sigma '1,5' is not a number"});
+  expect_error("raven:3;1.5", {"smoothing 1.5 is above 1", "raven:N;P"});
+  expect_error("raven:2;0.5", {"window 2 is below 3"});
+  expect_error("raven:3;nan", {"smoothing 'nan' is not a number"});
+  expect_error("oimoen:51", {"vertical median width is missing", "oimoen:N1;N2"});
+  expect_error("sijberspostnov:51;-0.001", {"variance threshold -0.001 must be above 0"});
+  expect_error("vo-large:0.5", {"SNR 0.5 is below 1", "vo-large[:SNR[;SIZE]]"});
+  expect_error("vo-all:3;60", {"large-stripe size 60 is even"});
+  expect_error("none:3", {"none takes no parameters"});
+  expect_error("ravens:3;0.5", {"unknown method 'ravens'", "none, rivers:N;_, boinhaibel:N;_", "vo-all"});
+  expect_error("", {"unknown method ''"});
+}
+
+TEST(RingFilterString, FiltersBuiltInCodeAreRangeCheckedToo) {
+  std::vector<float> sinogram(4 * 9, 1.0f);
+  const tomo::RingFilter even{tomo::RingMethod::rivers, 4, 0, 0};
+  try {
+    tomo::remove_rings(sinogram, 1, 4, 9, even, 1);
+    FAIL() << "an even median width was accepted";
+  } catch (const tomo::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'rivers:4;0': median width 4 is even"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(tomo::remove_rings(sinogram, 1, 4, 8, tomo::parse_ring_filter("rivers:3"), 1), tomo::Error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The building blocks
+
+TEST(RingWavelet, Db5IsOrthonormalWithFiveVanishingMoments) {
+  const auto& h = tomo::kDb5LowPass;
+  const auto g = tomo::db5_high_pass();
+  double sum = 0, energy = 0;
+  for (const double v : h) sum += v, energy += v * v;
+  EXPECT_NEAR(sum, std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(energy, 1.0, 1e-11);
+  for (int shift = 2; shift < tomo::kDb5Taps; shift += 2) {
+    double overlap = 0, cross = 0;
+    for (int j = 0; j + shift < tomo::kDb5Taps; ++j) overlap += h[j] * h[j + shift];
+    for (int j = 0; j < tomo::kDb5Taps; ++j) cross += h[j] * (j + shift < tomo::kDb5Taps ? g[j + shift] : 0.0);
+    EXPECT_NEAR(overlap, 0.0, 1e-11) << shift;
+    EXPECT_NEAR(cross, 0.0, 1e-11) << shift;
+  }
+  // Σ j^m g[j] = 0 for m = 0..4 (relative to Σ |j^m g[j]|), and not for m = 5: exactly db5.
+  for (int m = 0; m <= 5; ++m) {
+    double moment = 0, scale = 0;
+    for (int j = 0; j < tomo::kDb5Taps; ++j) moment += std::pow(j, m) * g[j], scale += std::abs(std::pow(j, m) * g[j]);
+    if (m < 5) EXPECT_LT(std::abs(moment), 1e-9 * scale) << m;
+    else EXPECT_GT(std::abs(moment), 1e-3 * scale);
+  }
+}
+
+TEST(RingWavelet, TwoDimensionalTransformInvertsExactlyAtAwkwardSizes) {
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  for (const auto& [rows, columns] : {std::pair{1, 1}, {1, 17}, {5, 3}, {37, 64}, {180, 129}}) {
+    std::vector<float> image(static_cast<std::size_t>(rows) * columns);
+    for (float& v : image) v = value(random);
+    const auto level = tomo::dwt2(image, rows, columns);
+    EXPECT_EQ(level.band_rows, (rows + 9) / 2);
+    std::vector<float> back(image.size());
+    tomo::idwt2(level, back);
+    double worst = 0;
+    for (std::size_t i = 0; i < image.size(); ++i) worst = std::max(worst, double(std::abs(back[i] - image[i])));
+    EXPECT_LT(worst, 2e-6) << rows << " x " << columns;  // float rounding; measured ≤ 6e-7
+  }
+}
+
+TEST(RingMedian, WindowsPastTheEndsRepeatOrMirror) {
+  const std::vector<float> line{5, 1, 2, 9, 3};
+  std::vector<float> out(5);
+  tomo::median_filter(line, 3, tomo::Boundary::nearest, out);
+  EXPECT_EQ(out, (std::vector<float>{5, 2, 2, 3, 3}));
+  tomo::median_filter(line, 5, tomo::Boundary::mirror, out);  // 1 5 | 5 1 2 9 3 | 3 9
+  EXPECT_EQ(out, (std::vector<float>{2, 5, 3, 3, 3}));
+  EXPECT_EQ(tomo::boundary_index(-7, 3, tomo::Boundary::mirror), 0u);  // … 0 1 2 2 1 0 | 0 1 2
+  EXPECT_EQ(tomo::boundary_index(8, 3, tomo::Boundary::mirror), 2u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The methods on a simulated scan
+
+constexpr int kColumns = 256, kProjections = 360;
+
+std::vector<float> even_angles(int projections) {
+  std::vector<float> angles(static_cast<std::size_t>(projections));
+  for (int i = 0; i < projections; ++i) angles[i] = static_cast<float>(i * kPi / projections);
+  return angles;
+}
+
+// Line integrals of discs (radius R, attenuation μ per pixel, centre (x0, y0) pixels from the
+// axis), averaged over each detector pixel's width: p = 2μ√(R² − s²).
+struct Disc {
+  double radius, mu, x0, y0;
+};
+
+// Faint discs (line integrals up to ~0.5, the column-mean profile rising at most ~0.01 per
+// column): a 256-pixel stand-in for a 2k-pixel scan, where stripes of a few percent stand out
+// from the object's slope. Denser discs at this size hide stripes in their flanks from any median.
+const std::vector<Disc> kDiscs{{80, 0.0015, -20, 16}, {44, 0.004, 50, -24}, {24, 0.006, -60, -50}, {16, 0.005, 16, 70}};
+
+std::vector<float> phantom_sinogram() {
+  const auto angles = even_angles(kProjections);
+  std::vector<float> sino(static_cast<std::size_t>(kProjections) * kColumns, 0.0f);
+  const double axis = kColumns / 2.0;
+  for (const auto& d : kDiscs)
+    for (int p = 0; p < kProjections; ++p) {
+      const double shift = d.x0 * std::cos(double(angles[p])) + d.y0 * std::sin(double(angles[p]));
+      for (int c = 0; c < kColumns; ++c) {
+        double sum = 0;
+        for (int q = 0; q < 8; ++q) {
+          const double s = c - 0.5 + (q + 0.5) / 8 - axis - shift;
+          if (s * s < d.radius * d.radius) sum += 2 * d.mu * std::sqrt(d.radius * d.radius - s * s);
+        }
+        sino[static_cast<std::size_t>(p) * kColumns + c] += static_cast<float>(sum / 8);
+      }
+    }
+  // Noise of 0.002 rms per line integral, the same in the clean and the striped scan.
+  std::mt19937 random(2024);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  for (float& v : sino) v += noise(random);
+  return sino;
+}
+
+enum class Stripes { offsets, gains, wide, dead, all };
+
+// Narrow stripes: every pixel a little off (0.2 % rms) and 14 pixels clearly off (2–5 %), as a
+// flat field taken a while before the scan leaves them. `gains` scales the line integral
+// instead of adding to it. `wide` adds two blocks of 8 and 6 pixels off together (a damaged
+// scintillator patch); `dead` three dead pixels (two read zero, one saturates); `all` both.
+std::vector<float> add_stripes(std::vector<float> sino, Stripes kind) {
+  std::mt19937 random(99);
+  std::normal_distribution<float> spread(0.0f, 0.002f);
+  std::vector<float> offset(kColumns);
+  for (float& o : offset) o = spread(random);
+  const int strong[] = {40, 58, 74, 90, 104, 116, 126, 132, 142, 154, 168, 186, 202, 220};
+  for (int i = 0; i < 14; ++i) offset[strong[i]] += (i % 2 ? -1.0f : 1.0f) * (0.02f + 0.03f * i / 13.0f);
+  if (kind == Stripes::wide || kind == Stripes::all) {
+    for (int c = 60; c < 68; ++c) offset[c] += 0.04f;
+    for (int c = 160; c < 166; ++c) offset[c] -= 0.03f;
+  }
+  for (int p = 0; p < kProjections; ++p) {
+    float* row = sino.data() + static_cast<std::size_t>(p) * kColumns;
+    for (int c = 0; c < kColumns; ++c) row[c] = kind == Stripes::gains ? row[c] * (1 + offset[c]) : row[c] + offset[c];
+    if (kind == Stripes::dead || kind == Stripes::all) row[80] = 0.0f, row[150] = 4.0f, row[192] = 0.0f;
+  }
+  return sino;
+}
+
+std::vector<float> reconstruct(std::vector<float> sino) {
+  tomo::FbpSettings settings;
+  settings.geometry = {kColumns, kColumns / 2.0f, even_angles(kProjections)};
+  settings.threads = 2;
+  std::vector<float> slice(static_cast<std::size_t>(kColumns) * kColumns);
+  tomo::FbpReconstructor(settings).reconstruct(sino, 1, slice);
+  return slice;
+}
+
+std::vector<float> filtered(std::vector<float> sino, const std::string& filter) {
+  tomo::remove_rings(sino, 1, kProjections, kColumns, tomo::parse_ring_filter(filter), 2);
+  return sino;
+}
+
+double rms_difference(const std::vector<float>& a, const std::vector<float>& b, const std::vector<bool>& region) {
+  double sum = 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (region[i]) sum += (double(a[i]) - b[i]) * (double(a[i]) - b[i]), ++count;
+  return std::sqrt(sum / static_cast<double>(count));
+}
+
+std::vector<bool> disc_at(double cx, double cy, double radius) {
+  std::vector<bool> region(static_cast<std::size_t>(kColumns) * kColumns);
+  for (int r = 0; r < kColumns; ++r)
+    for (int j = 0; j < kColumns; ++j) {
+      const double x = j - kColumns / 2.0 - cx, y = kColumns / 2.0 - r - cy;
+      region[static_cast<std::size_t>(r) * kColumns + j] = x * x + y * y < radius * radius;
+    }
+  return region;
+}
+
+// Rings are round: the mean of the error over each 1-pixel annulus about the axis, rms over
+// the annuli out to 0.9 N/2 (weighted by their pixels). Noise and errors that are not rings
+// average away in each annulus.
+double ring_error(const std::vector<float>& image, const std::vector<float>& reference) {
+  const int bins = static_cast<int>(0.45 * kColumns);
+  std::vector<double> sum(bins, 0.0), count(bins, 0.0);
+  for (int r = 0; r < kColumns; ++r)
+    for (int j = 0; j < kColumns; ++j) {
+      const double x = j + 0.5 - kColumns / 2.0, y = kColumns / 2.0 - r - 0.5;
+      const int bin = static_cast<int>(std::sqrt(x * x + y * y));
+      if (bin >= bins) continue;
+      const std::size_t i = static_cast<std::size_t>(r) * kColumns + j;
+      sum[bin] += double(image[i]) - reference[i], count[bin] += 1;
+    }
+  double total = 0, pixels = 0;
+  for (int b = 0; b < bins; ++b) total += sum[b] * sum[b] / count[b], pixels += count[b];
+  return std::sqrt(total / pixels);
+}
+
+struct MethodCase {
+  std::string filter;
+  Stripes stripes;
+  double min_reduction;      // ring error before / after, at least
+  double max_change;         // rms change of the clean slice by the filter, at most, in units of disc 0's μ
+  double max_disc_bias = 0.02;  // change of the inner discs' mean, at most, as a fraction of their μ
+};
+
+void PrintTo(const MethodCase& c, std::ostream* out) { *out << c.filter; }
+
+class RingRemoval : public testing::TestWithParam<MethodCase> {};
+
+TEST_P(RingRemoval, ReducesRingsAndKeepsTheObject) {
+  const auto& c = GetParam();
+  const auto clean = phantom_sinogram();
+  const auto striped = add_stripes(clean, c.stripes);
+  const auto truth = reconstruct(clean);
+  const auto region = tomo::disc_region(kColumns, 0.9f);
+  const double before = ring_error(reconstruct(striped), truth);
+  const double after = ring_error(reconstruct(filtered(striped, c.filter)), truth);
+  const auto clean_filtered = reconstruct(filtered(clean, c.filter));
+  const double change = rms_difference(clean_filtered, truth, region) / kDiscs[0].mu;
+  EXPECT_GE(before / after, c.min_reduction) << c.filter;
+  EXPECT_LE(change, c.max_change) << c.filter;
+  // The other discs keep their mean attenuation (2 px in from their edges).
+  for (std::size_t d = 1; d < kDiscs.size(); ++d) {
+    const auto inside = disc_at(kDiscs[d].x0, kDiscs[d].y0, kDiscs[d].radius - 2);
+    EXPECT_NEAR(tomo::region_mean(clean_filtered, inside), tomo::region_mean(truth, inside), c.max_disc_bias * kDiscs[d].mu)
+        << c.filter << " disc " << d;
+  }
+}
+
+// Measured (reduction; clean change in μ of disc 0): the first of each method's rows has
+// parameters suited to this 256-pixel detector, the second (where there is one) STP's example
+// string, whose windows were chosen for 2k-pixel detectors. The STP examples not listed do
+// harm here: oimoen:51;51 reduces by 1.34 but changes the clean slice by 0.36 μ, and
+// sijberspostnov:51;0.001 finds whole rows of object "homogeneous" at T = 0.001 and makes the
+// rings 3 times worse (0.34).
+INSTANTIATE_TEST_SUITE_P(
+    Ring, RingRemoval,
+    testing::Values(MethodCase{"rivers:9;0", Stripes::offsets, 3, 0.01},             // 4.13; 0.0036
+                    MethodCase{"rivers:31;0", Stripes::offsets, 2.5, 0.06},           // 3.41; 0.038
+                    MethodCase{"boinhaibel:11;", Stripes::gains, 2, 0.01},            // 2.55; 0.0059
+                    MethodCase{"muenchetal:3;0.5", Stripes::offsets, 3.5, 0.06},      // 4.93; 0.036
+                    MethodCase{"muenchetal:4;1.0", Stripes::offsets, 1.7, 0.18},      // 2.29; 0.116
+                    MethodCase{"raven:3;0.8", Stripes::offsets, 3.5, 0.09},           // 4.52; 0.057
+                    MethodCase{"raven:3;0.50", Stripes::offsets, 2, 0.03},            // 2.78; 0.019
+                    MethodCase{"oimoen:11;101", Stripes::offsets, 3, 0.02},           // 3.99; 0.0105
+                    MethodCase{"sijberspostnov:5;0.001", Stripes::offsets, 3, 0.05},  // 4.02; 0.030
+                    MethodCase{"vo-sort:9", Stripes::offsets, 3, 0.12},               // 4.22; 0.082
+                    MethodCase{"vo-filter:3;9", Stripes::offsets, 3, 0.09},           // 3.87; 0.056
+                    MethodCase{"vo-large:3;21", Stripes::wide, 2.2, 0.2},             // 2.96; 0.128
+                    MethodCase{"vo-dead:3;21", Stripes::dead, 40, 0.2},               // 67.8; 0.128
+                    MethodCase{"vo-all:3;21;5", Stripes::all, 40, 0.2},               // 58.5; 0.132
+                    // algotom's defaults: its 61-column median shifts the small discs' means by up to 4 %.
+                    MethodCase{"vo-all:3;61;21", Stripes::all, 20, 0.4, 0.06}),       // 34.0; 0.258
+    [](const testing::TestParamInfo<MethodCase>& case_info) {
+      std::string name = case_info.param.filter.substr(0, case_info.param.filter.find(':')) + "_" + std::to_string(case_info.index);
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+// Every method copes with sizes no scan has: one projection, one column, odd widths, windows
+// wider than the detector; 'none' leaves the data as they are.
+TEST(RingRemovalSizes, AwkwardSizesGiveFiniteValues) {
+  const std::vector<std::string> filters{"none", "rivers:31;0", "boinhaibel:11;", "muenchetal:4;1.0", "raven:3;0.50",
+                                         "oimoen:51;51", "sijberspostnov:51;0.001", "vo-sort", "vo-filter",
+                                         "vo-large", "vo-dead", "vo-all"};
+  struct Size {
+    int slices, projections, columns;
+  };
+  std::mt19937 random(5);
+  std::uniform_real_distribution<float> value(0.0f, 2.0f);
+  for (const Size size : {Size{1, 1, 37}, Size{2, 7, 3}, Size{1, 5, 1}, Size{3, 181, 65}, Size{1, 2, 2}}) {
+    std::vector<float> input(static_cast<std::size_t>(size.slices) * size.projections * size.columns);
+    for (float& v : input) v = value(random);
+    for (const auto& filter : filters) {
+      auto data = input;
+      ASSERT_NO_THROW(tomo::remove_rings(data, size.slices, size.projections, size.columns,
+                                         tomo::parse_ring_filter(filter), 2))
+          << filter << " " << size.slices << " x " << size.projections << " x " << size.columns;
+      for (const float v : data) ASSERT_TRUE(std::isfinite(v)) << filter << " " << size.projections << " x " << size.columns;
+      if (filter == "none") {
+        EXPECT_EQ(data, input);
+      }
+    }
+  }
+  std::vector<float> none;
+  EXPECT_NO_THROW(tomo::remove_rings(none, 0, 10, 10, tomo::parse_ring_filter("vo-all"), 2));
+}
+
+// Slices are filtered independently, so the thread count changes nothing, bit for bit.
+TEST(RingRemovalSizes, ThreadCountDoesNotChangeTheResult) {
+  const int slices = 5, projections = 60, columns = 48;
+  std::mt19937 random(11);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  std::vector<float> input(static_cast<std::size_t>(slices) * projections * columns);
+  for (float& v : input) v = value(random);
+  for (const std::string filter : {"muenchetal:4;1.0", "raven:3;0.50", "vo-filter", "vo-all:3;21;5"}) {
+    auto one = input, three = input, alone = std::vector<float>(input.begin() + 2 * projections * columns,
+                                                                input.begin() + 3 * projections * columns);
+    tomo::remove_rings(one, slices, projections, columns, tomo::parse_ring_filter(filter), 1);
+    tomo::remove_rings(three, slices, projections, columns, tomo::parse_ring_filter(filter), 3);
+    tomo::remove_rings(alone, 1, projections, columns, tomo::parse_ring_filter(filter), 1);
+    EXPECT_EQ(one, three) << filter;
+    EXPECT_TRUE(std::equal(alone.begin(), alone.end(), one.begin() + 2 * projections * columns)) << filter;
+  }
+}
+
+}  // namespace
