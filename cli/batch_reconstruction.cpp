@@ -25,6 +25,7 @@
 #include "kernels/parallel.hpp"
 #include "kernels/percentile.hpp"
 #include "kernels/phase_retrieval.hpp"
+#include "kernels/ring_removal.hpp"
 #include "kernels/slab_plan.hpp"
 #include "storage/png_image.hpp"
 #include "storage/slice_writer.hpp"
@@ -72,6 +73,7 @@ struct Plan {
   Range usable_rows;                            // rows inside the crop (binned with binning)
   std::optional<PhaseRetrieval> phase;          // single-distance phase retrieval, if asked for
   int phase_margin = 0;                         // rows read around a slab for it
+  RingFilter rings;
   std::vector<int> projections;  // indices of the projections used (every n-th)
   FbpSettings fbp;
   int flats = 0, darks = 0;
@@ -199,6 +201,7 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   plan.correction.air_left = p.air_left();
   plan.correction.air_right = p.air_right();
   plan.correction.zinger_threshold = p.zinger_threshold();
+  plan.rings = parse_ring_filter(p.rings());
   if (p.air_left() + p.air_right() >= width)
     fail("--air {}:{} leaves no column of the {}-pixel rows for the sample", p.air_left(), p.air_right(), width);
   return plan;
@@ -273,8 +276,11 @@ std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, Mem
   const double pad = plan.phase ? plan.phase->pad_factor : 0.0;
   const std::int64_t band_row =
       plan.phase ? threads * static_cast<std::int64_t>((8.0 * pad * pad + 4.0) * static_cast<double>(width)) : 0;
+  // Ring removal works on one sinogram per thread, with a copy or two of it.
+  const std::int64_t ring_work = plan.rings.method == RingMethod::none ? 0 : threads * 2 * f * projections * width;
   return {
       {"phase retrieval", margin * (raw_row + band_row), band_row},
+      {"ring removal", ring_work, 0},
       // Half acquisition: the stitched sinograms, made beside the corrected ones.
       {"stitched sinograms", 0, plan.half_acquisition_axis ? f * (projections / 2) * plan.slice_width : 0},
       // With binning, b detector rows are read per slice (and binned into a new buffer).
@@ -426,6 +432,8 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     // line and the zinger median need whole lines (fbp_cuda.hpp).
     result.corrections += correct_projections(slab.sinograms, projections, slab.flat_field, plan.correction, threads);
     if (plan.phase) retrieve_phase(slab);
+    if (plan.rings.method != RingMethod::none)
+      remove_rings(slab.sinograms, slab.rows.size(), projections, plan.width, plan.rings, threads);
     if (plan.half_acquisition_axis)
       slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan.width,
                                                *plan.half_acquisition_axis, threads);

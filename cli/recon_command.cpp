@@ -166,6 +166,9 @@ void add_recon_command(CLI::App& app) {
   string_field("--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
   string_field("--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
   string_field("--phase", &ReconParams::set_phase_method, "Phase retrieval: none, paganin or generalised-paganin");
+  string_field("--rings", &ReconParams::set_rings,
+               "Ring removal, STP's string: rivers:N;_, boinhaibel:N;_, muenchetal:L;S, raven:N;P, oimoen:N1;N2, "
+               "sijberspostnov:W;T, vo-sort|vo-filter|vo-large|vo-dead|vo-all[:...], none");
   cmd->add_option_function<double>("--energy", [&o](double v) { o.set_energy_kev(v); }, "X-ray energy, keV (default: the file's)");
   cmd->add_option_function<double>("--distance", [&o](double v) { o.set_distance_mm(v); },
                                    "Sample-detector distance, mm (default: the file's)");

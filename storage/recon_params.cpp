@@ -8,6 +8,7 @@
 
 #include "kernels/error.hpp"
 #include "kernels/ramp_filter.hpp"
+#include "kernels/ring_removal.hpp"
 #include "storage/scan_reader.hpp"
 
 namespace tomo {
@@ -38,6 +39,7 @@ ReconParams default_params() {
   p.set_air_right(0);
   p.set_zinger_threshold(0.0f);
   p.set_saturation(0.0f);
+  p.set_rings("none");
   p.set_phase_method("none");
   p.set_energy_kev(0.0);
   p.set_distance_mm(0.0);
@@ -141,6 +143,7 @@ void validate(const ReconParams& p) {
   // Below 1 % the threshold is inside the noise of any real detector: it would median-filter the data.
   if (p.zinger_threshold() != 0.0f) check_range("zinger_threshold", p.zinger_threshold(), 0.01f, 10.0f, "[0.01, 10] or 0 (off)");
   check_range("saturation", p.saturation(), 0.0f, 1e9f, "[0, 1e9] counts (0 = no limit)");
+  parse_ring_filter(p.rings());  // names the string and the allowed form when malformed
   check_member("phase_method", p.phase_method(), {"none", "paganin", "generalised-paganin"});
   // The physics ranges are checked with the file's values filled in (kernels/phase_retrieval.hpp).
   check_range("energy_kev", p.energy_kev(), 0.0, 500.0, "[0, 500] keV (0 = from the file)");

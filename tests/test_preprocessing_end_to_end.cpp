@@ -158,4 +158,57 @@ TEST_F(Preprocessing, PhaseRetrievalSlabsReadTheirMargins) {
   EXPECT_NE(refused.output.find("--energy"), std::string::npos) << refused.output;
 }
 
+// Ring removal on a simulated scan with 20 defective columns (gains 2–5 % off the flats'), 512
+// columns: the rings' error (the rms over 1-pixel annuli of the mean difference from the same
+// scan without defects) falls and the slice gets closer to the phantom. On the Shepp–Logan
+// phantom's sharp, dense skull the wide filters (vo-all's defaults, muenchetal:4;1.0) change
+// the object more than the rings do; tests/test_ring_removal.cpp measures every method.
+TEST_F(Preprocessing, RingRemovalReducesSimulatedRings) {
+  constexpr int n = 512;
+  const fs::path clean_scan = dir_ / "no-defects.tdf", ringed_scan = dir_ / "defects.tdf";
+  for (const auto& [scan, flags] : {std::pair{clean_scan, ""}, std::pair{ringed_scan, "--defective-columns 20"}}) {
+    const auto r = run_tomoedge(fmt::format("simulate --out {} --projections 900 --rows 1 --columns {} --photons 100000 "
+                                            "--seed 4 {}",
+                                            scan.string(), n, flags));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const auto slice = [&](const fs::path& scan, const std::string& rings) {
+    const fs::path out = dir_ / fmt::format("rings{}", ++outputs_);
+    const auto r = run_tomoedge(fmt::format("recon {} --out {} --format hdf5 --rings '{}'", scan.string(), out.string(), rings));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return tomo::test::read_floats(out / "slice.h5", "/entry/data/data").values;
+  };
+  const auto truth = tomo::test::read_floats(fs::path(clean_scan.string() + ".truth.h5"), "/phantom").values;
+  const auto disc = tomo::disc_region(n, 0.95f);
+  const auto clean = slice(clean_scan, "none");
+  const auto ring_error = [&](const std::vector<float>& image) {
+    std::vector<double> sum(n, 0.0), count(n, 0.0);
+    for (int r = 0; r < n; ++r)
+      for (int j = 0; j < n; ++j) {
+        const double x = j - n / 2.0, y = n / 2.0 - r;
+        const auto radius = static_cast<std::size_t>(std::lround(std::sqrt(x * x + y * y)));
+        if (!disc[r * n + j]) continue;
+        sum[radius] += image[r * n + j] - clean[r * n + j];
+        count[radius] += 1;
+      }
+    double squares = 0;
+    int rings = 0;
+    for (int k = 0; k < n; ++k)
+      if (count[k] > 0) squares += (sum[k] / count[k]) * (sum[k] / count[k]), ++rings;
+    return std::sqrt(squares / rings);
+  };
+  const auto ringed = slice(ringed_scan, "none");
+  const double error_before = ring_error(ringed), psnr_before = tomo::psnr(ringed, truth, disc);
+  // Measured (ring error reduction, PSNR gain): raven:3;0.50 2.1×, +1.8 dB; rivers:11;0 1.5×,
+  // +1.3 dB; boinhaibel:11; 1.5×, +1.15 dB (from 33.25 dB; the scan without defects: 35.8 dB).
+  for (const std::string rings : {"raven:3;0.50", "rivers:11;0", "boinhaibel:11;"}) {
+    const auto corrected = slice(ringed_scan, rings);
+    const double reduction = error_before / ring_error(corrected), gain = tomo::psnr(corrected, truth, disc) - psnr_before;
+    RecordProperty(fmt::format("reduction {}", rings), fmt::format("{:.2f}, {:+.2f} dB", reduction, gain));
+    EXPECT_GT(reduction, 1.3) << rings;
+    EXPECT_GT(gain, 0.8) << rings;
+    EXPECT_LT(std::abs(tomo::region_mean(corrected, disc) / tomo::region_mean(truth, disc) - 1), 0.005) << rings;
+  }
+}
+
 }  // namespace
