@@ -37,9 +37,9 @@ struct BatchResult {
 
 BatchResult reconstruct_scan(const BatchRequest& request);
 
-// The angles (degrees) of all the scan's projections: the explicit list in the parameters,
-// else the file's, else evenly spaced over angle_span_deg. Throws when a list has the wrong length.
-std::vector<double> projection_angles_deg(const ReconParams& params, const ScanInfo& info);
+// One slice, detector row `row` (binned row with binning), reconstructed in memory with every
+// step of the batch (for previews and sweeps): N × N values, N = the slice width.
+std::vector<float> reconstruct_slice(const std::filesystem::path& input, const ReconParams& params, int row);
 
 // Half of the memory the machine has available now: the default budget of one reconstruction.
 std::int64_t default_memory_budget();

@@ -1,0 +1,25 @@
+#pragma once
+// Reading one slab of rows of a scan: the raw projections of those rows (and the margin rows
+// phase retrieval needs around them), cropped and binned as the plan says, and their flat field
+// from the flats and darks the plan's flat mode chooses.
+#include <vector>
+
+#include "cli/reconstruction_plan.hpp"
+#include "kernels/flat_field.hpp"
+#include "storage/recon_params.hpp"
+#include "storage/scan_reader.hpp"
+
+namespace tomo {
+
+// One slab as read: raw counts and the flat field to correct them with.
+struct SlabInput {
+  Range rows;
+  Range read_rows;  // rows read: `rows` and the margin phase retrieval needs around them
+  std::vector<float> sinograms;  // raw counts (row, projection, column), cropped
+  FlatField flat_field;
+};
+// Reads slab `rows` (rows of the plan: binned with binning). Throws tomo::Error naming the file
+// and rows when the data or the flats are unusable.
+SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& params, Range rows);
+
+}  // namespace tomo
