@@ -10,5 +10,7 @@ namespace tomo::cli {
 void add_info_command(CLI::App& app);      // tomoedge info FILE [--json]
 void add_simulate_command(CLI::App& app);  // tomoedge simulate --out FILE ...
 void add_recon_command(CLI::App& app);     // tomoedge recon INPUT --out DIR ...
+void add_cor_command(CLI::App& app);       // tomoedge cor INPUT [--slice ROW] [--method M] [--json]
+void add_sweep_command(CLI::App& app);     // tomoedge cor-sweep INPUT --slice ROW --from A --to B --step S --out DIR
 
 }  // namespace tomo::cli

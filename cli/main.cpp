@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   tomo::cli::add_info_command(app);
   tomo::cli::add_simulate_command(app);
   tomo::cli::add_recon_command(app);
+  tomo::cli::add_cor_command(app);
+  tomo::cli::add_sweep_command(app);
 
   try {
     app.parse(argc, argv);

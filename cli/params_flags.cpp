@@ -93,71 +93,80 @@ void apply_compound_flags(const ParamsFlags& f, ReconParams& o) {
 
 }  // namespace
 
-void add_params_flags(CLI::App* command, ParamsFlags& flags) {
+void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set) {
   ReconParams& o = flags.overrides;
   command->add_option("--params", flags.params_file, "JSON file of ReconParams (flags given here override it)");
-  // Each option sets its ReconParams field only when given, so --params values survive.
-  auto string_field = [&](const char* name, void (ReconParams::*set)(const std::string&), const char* help) {
-    return command->add_option_function<std::string>(name, [&o, set](const std::string& v) { (o.*set)(v); }, help);
+  // Each option sets its ReconParams field only when given, so --params values survive. Groups
+  // keep `--help` in the order a user thinks: input, preprocessing, then reconstruction and output.
+  CLI::Option_group* input = command->add_option_group("Input");
+  CLI::Option_group* pre = command->add_option_group("Preprocessing");
+  const auto text = [&o](CLI::Option_group* group, const char* name, void (ReconParams::*set_field)(const std::string&),
+                         const char* help) {
+    group->add_option_function<std::string>(name, [&o, set_field](const std::string& v) { (o.*set_field)(v); }, help);
   };
-  string_field("--layout", &ReconParams::set_layout, "Force the layout: tdf, dx, nxtomo, tiff-stack, sinogram-tiff");
-  string_field("--format", &ReconParams::set_format, "tiff (one file per slice) or hdf5 (one NXtomoproc volume)");
-  string_field("--prefix", &ReconParams::set_prefix, "Output name prefix (PREFIX_NNNN.tif, PREFIX.h5)");
-  string_field("--filter", &ReconParams::set_filter, "ram-lak, shepp-logan, cosine, hamming, hann, parzen");
-  string_field("--flat-average", &ReconParams::set_flat_average, "How flats/darks are averaged: mean or median");
-  string_field("--flat-mode", &ReconParams::set_flat_mode,
-               "Which flats: auto, mean, before, after, interpolate, half-half (see --half-half-line)");
-  string_field("--output-type", &ReconParams::set_output_type, "float32, uint16 or uint8 (with --range)");
-  string_field("--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
-  string_field("--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
-  string_field("--phase", &ReconParams::set_phase_method, "Phase retrieval: none, paganin or generalised-paganin");
-  string_field("--rings", &ReconParams::set_rings,
-               "Ring removal, STP's string: rivers:N;_, boinhaibel:N;_, muenchetal:L;S, raven:N;P, oimoen:N1;N2, "
-               "sijberspostnov:W;T, vo-sort|vo-filter|vo-large|vo-dead|vo-all[:...], none");
-  command->add_option_function<double>("--energy", [&o](double v) { o.set_energy_kev(v); }, "X-ray energy, keV (default: the file's)");
-  command->add_option_function<double>("--distance", [&o](double v) { o.set_distance_mm(v); },
-                                   "Sample-detector distance, mm (default: the file's)");
-  command->add_option_function<double>("--delta-beta", [&o](double v) { o.set_delta_over_beta(v); }, "delta/beta of the sample");
-  command->add_option_function<double>("--phase-pad", [&o](double v) { o.set_phase_pad_factor(v); },
-                                   "Padding factor of the projections for phase retrieval (1-4, default 2)");
-  command->add_option("--unsharp", flags.unsharp, "Unsharp mask after phase retrieval: SIGMA:AMOUNT (pixels, fraction)");
-  string_field("--device", &ReconParams::set_device, "cpu, gpu (CUDA) or auto");
-  command->add_option("--slices", flags.slices, "Detector rows FROM:TO (half-open)");
-  command->add_option("--crop", flags.crop, "Pixels removed TOP:BOTTOM:LEFT:RIGHT");
-  command->add_option("--angles", flags.angles, "Angles FIRST:STEP in degrees, one per projection");
-  command->add_option("--angles-file", flags.angles_file, "Text file with one angle (degrees) per projection");
-  command->add_option("--range", flags.range,
-                  "MIN:MAX mapped onto the integer output type, or auto[:P] (the P and 100 - P percentiles of the "
-                  "middle slice; P = 0.1 by default)");
-  command->add_option("--convert", flags.convert, "STP's output conversion: linear8:MIN;MAX, linear16:MIN;MAX or float32");
-  command->add_option_function<double>("--rotate", [&o](double v) { o.set_rotation_deg(v); },
-                                   "Rotate the slices counter-clockwise by this many degrees");
-  command->add_option("--memory", flags.memory, "Memory budget, e.g. 4G (default: half the available memory)");
-  command->add_option_function<double>("--cor-offset", [&o](double v) { o.set_cor_offset(v); },
-                                   "Rotation axis offset from the detector centre, pixels");
-  command->add_option_function<double>("--span", [&o](double v) { o.set_angle_span_deg(v); },
-                                   "Angular range when the file has no angles: 180 or 360");
-  command->add_option_function<int>("--step", [&o](int v) { o.set_projection_step(v); }, "Use every n-th projection");
-  command->add_option("--projections", flags.projections, "Projections FROM:TO (half-open, scan order) before --step");
-  command->add_option_function<int>("--binning", [&o](int v) { o.set_binning(v); },
-                                "Average b x b detector pixels: 1, 2 or 4 (slice numbers then count binned rows)");
-  command->add_option_function<float>("--cutoff", [&o](float v) { o.set_filter_cutoff(v); }, "Filter cut-off, fraction of Nyquist");
-  command->add_option_function<double>("--pixel-size", [&o](double v) { o.set_pixel_size_um(v); }, "Pixel size in µm");
-  command->add_option_function<float>("--mask-ratio", [&o](float v) { o.set_mask_ratio(v); }, "Radius of the circular mask / (N/2)");
-  command->add_option_function<int>("--threads", [&o](int v) { o.set_threads(v); }, "Worker threads (0 = all cores)");
-  command->add_option_function<int>("--half-half-line", [&o](int v) { o.set_half_half_line(v); },
+  text(input, "--layout", &ReconParams::set_layout, "Force the layout: tdf, dx, nxtomo, tiff-stack, sinogram-tiff");
+  input->add_option("--crop", flags.crop, "Pixels removed TOP:BOTTOM:LEFT:RIGHT");
+  input->add_option_function<int>("--binning", [&o](int v) { o.set_binning(v); },
+                                  "Average b x b detector pixels: 1, 2 or 4 (slice numbers then count binned rows)");
+  input->add_option("--projections", flags.projections, "Projections FROM:TO (half-open, scan order) before --step");
+  input->add_option_function<int>("--step", [&o](int v) { o.set_projection_step(v); }, "Use every n-th projection");
+  input->add_option("--angles", flags.angles, "Angles FIRST:STEP in degrees, one per projection");
+  input->add_option("--angles-file", flags.angles_file, "Text file with one angle (degrees) per projection");
+  input->add_option_function<double>("--span", [&o](double v) { o.set_angle_span_deg(v); },
+                                     "Angular range when the file has no angles: 180 or 360");
+  input->add_flag_callback("--ignore-file-angles", [&o] { o.set_ignore_file_angles(true); }, "Use --span, not the file's angles");
+  input->add_option_function<double>("--pixel-size", [&o](double v) { o.set_pixel_size_um(v); }, "Pixel size in µm");
+  input->add_option_function<int>("--threads", [&o](int v) { o.set_threads(v); }, "Worker threads (0 = all cores)");
+
+  text(pre, "--flat-mode", &ReconParams::set_flat_mode,
+       "Which flats: auto, mean, before, after, interpolate, half-half (see --half-half-line)");
+  text(pre, "--flat-average", &ReconParams::set_flat_average, "How flats/darks are averaged: mean or median");
+  pre->add_option_function<int>("--half-half-line", [&o](int v) { o.set_half_half_line(v); },
                                 "First projection corrected with the after-scan flats (half-half; default the middle)");
-  command->add_option("--air", flags.air, "Air normalisation: LEFT:RIGHT columns of air at the edges of each row");
-  command->add_option_function<float>("--zingers", [&o](float v) { o.set_zinger_threshold(v); },
+  pre->add_flag_callback("--no-flat-field", [&o] { o.set_flat_field(false); }, "Data are already flat-field corrected");
+  pre->add_flag_callback("--no-log", [&o] { o.set_minus_log(false); }, "Do not take -log (data are line integrals)");
+  pre->add_option("--air", flags.air, "Air normalisation: LEFT:RIGHT columns of air at the edges of each row");
+  pre->add_option_function<float>("--zingers", [&o](float v) { o.set_zinger_threshold(v); },
                                   "Remove zingers: relative difference from the median of 3 frames, e.g. 0.1 (0 = off)");
-  command->add_option_function<float>("--saturation", [&o](float v) { o.set_saturation(v); },
+  pre->add_option_function<float>("--saturation", [&o](float v) { o.set_saturation(v); },
                                   "Raw counts at or above this are repaired like NaN (0 = no limit)");
-  command->add_flag_callback("--no-flat-field", [&o] { o.set_flat_field(false); }, "Data are already flat-field corrected");
-  command->add_flag_callback("--no-log", [&o] { o.set_minus_log(false); }, "Do not take -log (data are line integrals)");
-  command->add_flag_callback("--no-mask", [&o] { o.set_circular_mask(false); }, "Keep the corners outside the disc");
-  command->add_flag_callback("--half-acquisition", [&o] { o.set_half_acquisition(true); },
-                         "360-degree scan with the axis near an edge (--cor-offset): stitch pairs 180 degrees apart");
-  command->add_flag_callback("--ignore-file-angles", [&o] { o.set_ignore_file_angles(true); }, "Use --span, not the file's angles");
+  text(pre, "--rings", &ReconParams::set_rings,
+       "Ring removal, STP's string: rivers:N;_, boinhaibel:N;_, muenchetal:L;S, raven:N;P, oimoen:N1;N2, "
+       "sijberspostnov:W;T, vo-sort|vo-filter|vo-large|vo-dead|vo-all[:...], none");
+  text(pre, "--phase", &ReconParams::set_phase_method, "Phase retrieval: none, paganin or generalised-paganin");
+  pre->add_option_function<double>("--energy", [&o](double v) { o.set_energy_kev(v); }, "X-ray energy, keV (default: the file's)");
+  pre->add_option_function<double>("--distance", [&o](double v) { o.set_distance_mm(v); },
+                                   "Sample-detector distance, mm (default: the file's)");
+  pre->add_option_function<double>("--delta-beta", [&o](double v) { o.set_delta_over_beta(v); }, "delta/beta of the sample");
+  pre->add_option_function<double>("--phase-pad", [&o](double v) { o.set_phase_pad_factor(v); },
+                                   "Padding factor of the projections for phase retrieval (1-4, default 2)");
+  pre->add_option("--unsharp", flags.unsharp, "Unsharp mask after phase retrieval: SIGMA:AMOUNT (pixels, fraction)");
+  if (set == FlagSet::input_and_preprocessing) return;
+
+  CLI::Option_group* recon = command->add_option_group("Reconstruction");
+  CLI::Option_group* output = command->add_option_group("Output");
+  text(recon, "--method", &ReconParams::set_method, "gridrec (Fourier gridding, the default) or fbp (direct backprojection)");
+  text(recon, "--filter", &ReconParams::set_filter, "ram-lak, shepp-logan, cosine, hamming, hann, parzen");
+  recon->add_option_function<float>("--cutoff", [&o](float v) { o.set_filter_cutoff(v); }, "Filter cut-off, fraction of Nyquist");
+  recon->add_option_function<double>("--cor-offset", [&o](double v) { o.set_cor_offset(v); },
+                                     "Rotation axis offset from the detector centre, pixels");
+  recon->add_flag_callback("--half-acquisition", [&o] { o.set_half_acquisition(true); },
+                           "360-degree scan with the axis near an edge (--cor-offset): stitch pairs 180 degrees apart");
+  recon->add_option_function<double>("--rotate", [&o](double v) { o.set_rotation_deg(v); },
+                                     "Rotate the slices counter-clockwise by this many degrees");
+  recon->add_option_function<float>("--mask-ratio", [&o](float v) { o.set_mask_ratio(v); }, "Radius of the circular mask / (N/2)");
+  recon->add_flag_callback("--no-mask", [&o] { o.set_circular_mask(false); }, "Keep the corners outside the disc");
+  text(recon, "--device", &ReconParams::set_device, "cpu, gpu (CUDA) or auto");
+  recon->add_option("--memory", flags.memory, "Memory budget, e.g. 4G (default: half the available memory)");
+  output->add_option("--slices", flags.slices, "Detector rows FROM:TO (half-open)");
+  text(output, "--format", &ReconParams::set_format, "tiff (one file per slice) or hdf5 (one NXtomoproc volume)");
+  text(output, "--prefix", &ReconParams::set_prefix, "Output name prefix (PREFIX_NNNN.tif, PREFIX.h5)");
+  text(output, "--output-type", &ReconParams::set_output_type, "float32, uint16 or uint8 (with --range)");
+  output->add_option("--range", flags.range,
+                     "MIN:MAX mapped onto the integer output type, or auto[:P] (the P and 100 - P percentiles of the "
+                     "middle slice; P = 0.1 by default)");
+  output->add_option("--convert", flags.convert, "STP's output conversion: linear8:MIN;MAX, linear16:MIN;MAX or float32");
+  text(output, "--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
 }
 
 ReconParams resolve_params(const ParamsFlags& f, const std::filesystem::path& input) {

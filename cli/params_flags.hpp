@@ -18,8 +18,12 @@ struct ParamsFlags {
   ReconParams overrides;  // only the fields given on the command line
 };
 
+// Which flags a command takes: all of them, or only those that shape the data before the
+// reconstruction (for commands that look at sinograms, such as `cor`).
+enum class FlagSet { all, input_and_preprocessing };
+
 // Registers --params and the parameter flags on `command`; `flags` must outlive the parse.
-void add_params_flags(CLI::App* command, ParamsFlags& flags);
+void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set = FlagSet::all);
 
 // The effective parameters for `input`: defaults, then --params, then the flags; validated.
 // (--angles FIRST:STEP needs the scan's projection count, hence the input.)

@@ -66,7 +66,8 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   const auto angle_rad = [&](int i) {
     return static_cast<float>((angles[static_cast<std::size_t>(i)] + p.rotation_deg()) * std::numbers::pi / 180.0);
   };
-  for (int i : plan.projections) plan.fbp.geometry.angles_rad.push_back(angle_rad(i));
+  for (int i : plan.projections) plan.angles_rad.push_back(angle_rad(i));
+  plan.fbp.geometry.angles_rad = plan.angles_rad;
   if (p.phase_method() != "none") {
     // Energy, distance and pixel size from the parameters, else from the file; binned pixels are larger.
     const auto from = [&](double given, std::optional<double> stored, const char* what, const char* flag) {

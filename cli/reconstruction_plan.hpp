@@ -30,6 +30,7 @@ struct Plan {
   int phase_margin = 0;                         // rows read around a slab for it
   RingFilter rings;
   std::vector<int> projections;  // indices of the projections used (every n-th)
+  std::vector<float> angles_rad;  // their angles (rotation included); fbp.geometry keeps the first half with half acquisition
   FbpSettings fbp;
   int flats = 0, darks = 0;
   FlatMode flat_mode = FlatMode::mean;

@@ -43,17 +43,22 @@ void SlabReconstructor::retrieve_phase(SlabInput& slab) {
   slab.sinograms.erase(slab.sinograms.begin(), first);
 }
 
-SlabOutput SlabReconstructor::reconstruct(SlabInput& slab) {
+void SlabReconstructor::preprocess(SlabInput& slab) {
   const int projections = static_cast<int>(plan_.projections.size());
-  const std::size_t slice_size = static_cast<std::size_t>(plan_.slice_width) * static_cast<std::size_t>(plan_.slice_width);
   defective_flat_pixels_ += slab.flat_field.defective_pixels;
-  SlabOutput done{slab.rows, std::vector<float>(static_cast<std::size_t>(slab.rows.size()) * slice_size)};
   // The correction runs on the CPU even with a GPU: repairing invalid pixels from their line and
   // the zinger median need whole lines (fbp_cuda.hpp).
   corrections_ += correct_projections(slab.sinograms, projections, slab.flat_field, plan_.correction, threads_);
   if (plan_.phase) retrieve_phase(slab);
   if (plan_.rings.method != RingMethod::none)
     remove_rings(slab.sinograms, slab.rows.size(), projections, plan_.width, plan_.rings, threads_);
+}
+
+SlabOutput SlabReconstructor::reconstruct(SlabInput& slab) {
+  const int projections = static_cast<int>(plan_.projections.size());
+  const std::size_t slice_size = static_cast<std::size_t>(plan_.slice_width) * static_cast<std::size_t>(plan_.slice_width);
+  SlabOutput done{slab.rows, std::vector<float>(static_cast<std::size_t>(slab.rows.size()) * slice_size)};
+  preprocess(slab);
   if (plan_.half_acquisition_axis)
     slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan_.width,
                                              *plan_.half_acquisition_axis, threads_);

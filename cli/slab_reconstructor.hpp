@@ -30,6 +30,11 @@ class SlabReconstructor {
   // Reconstructs `slab` (its sinograms are used up). Call from one thread at a time.
   SlabOutput reconstruct(SlabInput& slab);
 
+  // The steps before the reconstruction, in place: afterwards slab.sinograms hold the line
+  // integrals of slab.rows (row, projection, column) as corrected, phase-retrieved and
+  // ring-filtered, on the detector (before any half-acquisition stitching).
+  void preprocess(SlabInput& slab);
+
   // The reconstruction's own working memory, for the memory planner.
   MemoryNeed memory_need() const;
 
