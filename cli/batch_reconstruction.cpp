@@ -147,11 +147,12 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     spdlog::warn("{} pixels had a transmission outside [{}, {}] and were clamped before the log", counts.clamped,
                  plan.correction.bounds.min, plan.correction.bounds.max);
   if (counts.repaired > 0)
-    spdlog::warn("{} pixels were NaN, infinite{} and were interpolated from their row", counts.repaired,
+    spdlog::warn("{} pixel values were NaN, infinite, from dead pixels{} and were interpolated from their row", counts.repaired,
                  p.saturation() > 0 ? fmt::format(" or saturated (>= {})", p.saturation()) : std::string());
   if (counts.zingers > 0) spdlog::info("{} zingers replaced by the median of their pixel in 3 frames", counts.zingers);
   if (result.defective_flat_pixels > 0)
-    spdlog::warn("{} flat-field pixels were not above the dark; they use a neighbour's gain", result.defective_flat_pixels);
+    spdlog::warn("{} flat-field pixels were not above the dark (dead); their values are interpolated from their row",
+                 result.defective_flat_pixels);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

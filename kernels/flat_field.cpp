@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
@@ -48,29 +49,23 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
   if (dark.size() != pixels || flat.size() != pixels)
     fail("flat field: dark/flat frames do not have {} rows x {} columns", rows, columns);
   FlatField result{rows, columns, std::vector<float>(dark.begin(), dark.end()), std::vector<float>(pixels), 0, {}, {}};
-  std::vector<bool> good(pixels);
   for (std::size_t p = 0; p < pixels; ++p) {
     if (!std::isfinite(flat[p]) || !std::isfinite(dark[p]))
       fail("flat field: the flats or darks contain NaN/Inf (first at row {}, column {})", p / n, p % n);
     const float gain = flat[p] - dark[p];
-    good[p] = gain > 0;
-    if (good[p]) result.inverse_gain[p] = 1.0f / gain;
-    else ++result.defective_pixels;
+    if (gain > 0) {
+      result.inverse_gain[p] = 1.0f / gain;
+    } else {
+      // A dead pixel (or column): no gain to correct with. NaN makes the correction interpolate
+      // its value from the row's neighbours in every projection (correction.hpp).
+      result.inverse_gain[p] = std::numeric_limits<float>::quiet_NaN();
+      ++result.defective_pixels;
+    }
   }
   if (static_cast<double>(result.defective_pixels) > max_defective_fraction * static_cast<double>(pixels))
     fail("flat field: {} of {} pixels have flat <= dark (more than {:.0f}%); are the flats missing, zero or "
          "swapped with the darks?",
          result.defective_pixels, pixels, 100 * max_defective_fraction);
-  // Borrow the gain of the nearest good pixel in the same row.
-  for (std::size_t r = 0; r < static_cast<std::size_t>(rows); ++r) {
-    for (std::size_t c = 0; c < n; ++c) {
-      if (good[r * n + c]) continue;
-      for (std::size_t d = 1; d < n; ++d) {
-        if (c >= d && good[r * n + c - d]) { result.inverse_gain[r * n + c] = result.inverse_gain[r * n + c - d]; break; }
-        if (c + d < n && good[r * n + c + d]) { result.inverse_gain[r * n + c] = result.inverse_gain[r * n + c + d]; break; }
-      }
-    }
-  }
   return result;
 }
 

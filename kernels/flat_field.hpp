@@ -24,8 +24,9 @@ struct FlatField {
   int columns = 0;
   std::vector<float> dark;          // (row, column) counts
   std::vector<float> inverse_gain;  // (row, column) 1 / (flat - dark)
-  // Pixels whose flat is not above the dark (or not finite); they borrow the gain of the nearest
-  // good pixel in their row so that one dead pixel does not make a ring of infinities.
+  // Pixels whose flat is not above the dark: dead pixels or columns. Their inverse_gain is NaN,
+  // so that the correction interpolates their values from their row's neighbours (a dead column
+  // would otherwise make a ring of clamped values).
   std::int64_t defective_pixels = 0;
   // With flats from both ends of the scan (see with_flats_after): 1 / (flat − dark) of the flats
   // taken after it, and per projection of the slab the weight of those (blended_inverse_gain).

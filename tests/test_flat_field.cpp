@@ -54,12 +54,19 @@ TEST(FlatField, CorrectsAWholeSlabAndCountsClampedPixels) {
   EXPECT_NEAR(slab.back(), 0.5f, 1e-5f);
 }
 
-TEST(FlatField, OneDeadFlatPixelBorrowsItsNeighboursGain) {
+TEST(FlatField, ADeadPixelIsInterpolatedFromItsRow) {
   std::vector<float> dark(200, 10.0f), flat(200, 110.0f);
-  flat[57] = 5.0f;  // below the dark
+  flat[57] = 5.0f;  // below the dark: dead, in the projections too
   auto ff = tomo::make_flat_field(dark, flat, 1, 200);
   EXPECT_EQ(ff.defective_pixels, 1);
-  EXPECT_FLOAT_EQ(ff.inverse_gain[57], 0.01f);
+  EXPECT_TRUE(std::isnan(ff.inverse_gain[57]));
+  std::vector<float> raw(200);
+  for (int c = 0; c < 200; ++c) raw[c] = 10.0f + 100.0f * std::exp(-0.01f * c);  // line integral 0.01 c
+  raw[57] = 0.0f;
+  const auto counts = tomo::correct_projections(raw, 1, ff, {}, 1);
+  EXPECT_EQ(counts.repaired, 1);
+  EXPECT_EQ(counts.clamped, 0);
+  EXPECT_NEAR(raw[57], 0.57f, 1e-4f);  // between its neighbours' 0.56 and 0.58
 }
 
 TEST(FlatField, UnusableFlatsAreRefusedWithAReason) {
