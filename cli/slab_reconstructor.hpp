@@ -44,6 +44,7 @@ class SlabReconstructor {
 
  private:
   void retrieve_phase(SlabInput& slab);
+  void remove_rings_of(SlabInput& slab) const;
 
   const Plan& plan_;
   int threads_;
