@@ -13,6 +13,7 @@
 #include "cli/slab_reader.hpp"
 #include "cli/slab_reconstructor.hpp"
 #include "kernels/error.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "kernels/image_metrics.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/percentile.hpp"
@@ -38,6 +39,28 @@ std::int64_t default_memory_budget() {
 
 namespace {
 
+// A half-acquisition scan given no axis (cor_offset 0, which would put it at the centre) gets the
+// one its data show: the overlap of the middle rows matched with the projections 180° later.
+ReconParams with_half_acquisition_axis(const ReconParams& params, ScanReader& scan) {
+  if (!params.half_acquisition() || params.cor_offset() != 0.0) return params;
+  ReconParams detector = params;
+  detector.set_half_acquisition(false);  // the plan of the unstitched detector, to read it
+  const Plan plan = make_plan(detector, scan.info());
+  const int middle = plan.usable_rows.begin + plan.usable_rows.size() / 2;
+  const Range rows{std::max(plan.usable_rows.begin, middle - 2), std::min(plan.usable_rows.end, middle + 3)};
+  SlabReconstructor preprocessing(plan, detector);
+  SlabInput slab = read_slab(scan, plan, detector, rows);
+  preprocessing.preprocess(slab);
+  const CorEstimate estimate = estimate_half_acquisition_axis(slab.sinograms, rows.size(),
+                                                              static_cast<int>(plan.projections.size()), plan.width);
+  ReconParams found = params;
+  found.set_cor_offset(detector_offset(plan, estimate.offset));
+  spdlog::info("half acquisition: axis offset {:.2f} pixels found from rows {}:{} (confidence {:.2f}); give --cor-offset "
+               "to set it yourself",
+               found.cor_offset(), rows.begin, rows.end, estimate.confidence);
+  return found;
+}
+
 // Runs body() on its own thread; an exception there is kept for the caller and closes `queues`
 // so that the other stages stop waiting.
 template <class Body, class... Queues>
@@ -56,8 +79,9 @@ std::jthread stage(std::exception_ptr& error, Body body, Queues&... queues) {
 
 BatchResult reconstruct_scan(const BatchRequest& request) {
   const auto started = std::chrono::steady_clock::now();
-  const ReconParams& p = request.params;
-  auto scan = open_scan(request.input, p.layout().empty() ? std::nullopt : std::optional(parse_layout(p.layout())));
+  auto scan = open_scan(request.input, request.params.layout().empty() ? std::nullopt
+                                                                        : std::optional(parse_layout(request.params.layout())));
+  const ReconParams p = with_half_acquisition_axis(request.params, *scan);
   const ScanInfo& info = scan->info();
   const Plan plan = make_plan(p, info);
   const int width = plan.slice_width;
@@ -162,6 +186,7 @@ std::vector<float> reconstruct_slice(const std::filesystem::path& input, const R
   one.set_slice_from(row);
   one.set_slice_to(row + 1);
   auto scan = open_scan(input, one.layout().empty() ? std::nullopt : std::optional(parse_layout(one.layout())));
+  one = with_half_acquisition_axis(one, *scan);
   const Plan plan = make_plan(one, scan->info());
   SlabReconstructor reconstructor(plan, one);
   SlabInput slab = read_slab(*scan, plan, one, plan.rows);

@@ -13,6 +13,7 @@
 #include "cli/slab_reconstructor.hpp"
 #include "kernels/center_of_rotation.hpp"
 #include "kernels/error.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "storage/plots.hpp"
 
 namespace tomo::cli {
@@ -24,11 +25,14 @@ struct CorFlags {
   int rows = 5;    // registration averages its metric over this many rows around the slice
   double search = 0;
   bool json = false;
+  bool half_acquisition = false;
   ParamsFlags params;
 };
 
 void run(const CorFlags& f) {
   if (f.method != "registration" && f.method != "vo") fail("--method '{}' is not one of: registration, vo", f.method);
+  if (f.half_acquisition && f.method != "registration")
+    fail("--half-acquisition finds the axis by registration of the overlap; --method {} does not apply", f.method);
   if (f.rows < 1 || f.rows > 64) fail("--rows {} is out of range [1, 64]", f.rows);
   if (f.search < 0) fail("--search {} must be positive (pixels), or 0 for a quarter of the detector", f.search);
   const ReconParams params = resolve_params(f.params, f.input);
@@ -45,16 +49,14 @@ void run(const CorFlags& f) {
   preprocessing.preprocess(slab);
   const int projections = static_cast<int>(plan.projections.size());
   const CorEstimate estimate =
-      f.method == "vo" ? estimate_cor_vo(slab.sinograms, projections, plan.width, plan.angles_rad, f.search)
-                       : estimate_cor_registration(slab.sinograms, rows.size(), projections, plan.width, plan.angles_rad, f.search);
+      f.half_acquisition ? estimate_half_acquisition_axis(slab.sinograms, rows.size(), projections, plan.width)
+      : f.method == "vo" ? estimate_cor_vo(slab.sinograms, projections, plan.width, plan.angles_rad, f.search)
+                         : estimate_cor_registration(slab.sinograms, rows.size(), projections, plan.width, plan.angles_rad, f.search);
 
-  // From the (binned) columns the estimate works in to --cor-offset's detector pixels: binned
-  // column j is centred on detector column b j + (b − 1)/2 of the cropped detector.
-  const int b = plan.binning, detector_width = plan.columns.size();
-  const auto detector_axis = [&](double binned_offset) { return b * (plan.width / 2.0 + binned_offset) + (b - 1) / 2.0; };
-  const double axis = detector_axis(estimate.offset), offset = axis - detector_width / 2.0;
+  // From the (binned) columns the estimate works in to --cor-offset's detector pixels.
+  const double offset = detector_offset(plan, estimate.offset), axis = plan.columns.size() / 2.0 + offset;
   std::vector<std::pair<double, double>> metric;
-  for (const auto& [trial, value] : estimate.metric) metric.emplace_back(detector_axis(trial) - detector_width / 2.0, value);
+  for (const auto& [trial, value] : estimate.metric) metric.emplace_back(detector_offset(plan, trial), value);
   if (!f.plot.empty()) {
     write_metric_plot(f.plot, metric, offset,
                       {fmt::format("{}: centre of rotation ({})", scan->info().path.filename().string(), f.method),
@@ -90,6 +92,8 @@ void add_cor_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--search", flags->search, "Offsets searched, ± pixels (0: a quarter of the detector)");
   cmd->add_flag("--json", flags->json, "Print the estimate as JSON (offset, axis_column, confidence, metric)");
+  cmd->add_flag("--half-acquisition", flags->half_acquisition,
+                "A 360-degree scan with the axis near an edge: match each projection's overlap with the one 180 degrees later");
   cmd->add_option("--plot", flags->plot, "Also draw the metric against the offset into this PNG");
   add_params_flags(cmd, flags->params, FlagSet::input_and_preprocessing);
   cmd->callback([flags] { run(*flags); });

@@ -151,6 +151,11 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
   return plan;
 }
 
+double detector_offset(const Plan& plan, double binned_offset) {
+  const int b = plan.binning;
+  return b * (plan.width / 2.0 + binned_offset) + (b - 1) / 2.0 - plan.columns.size() / 2.0;
+}
+
 std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, MemoryNeed reconstruction, int threads) {
   const std::int64_t f = sizeof(float), width = plan.width, read = info.columns, b = plan.binning;
   const std::int64_t slice = f * plan.slice_width * plan.slice_width;

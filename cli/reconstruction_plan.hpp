@@ -44,6 +44,11 @@ Plan make_plan(const ReconParams& params, const ScanInfo& info);
 // else the file's, else evenly spaced over angle_span_deg. Throws when a list has the wrong length.
 std::vector<double> projection_angles_deg(const ReconParams& params, const ScanInfo& info);
 
+// An axis offset found on the plan's (cropped, binned) columns, as --cor-offset takes it: in
+// detector pixels from the centre of the cropped detector. Binned column j is centred on
+// detector column b j + (b − 1)/2.
+double detector_offset(const Plan& plan, double binned_offset);
+
 // What each step of the pipeline needs for a slab (kernels/slab_plan.hpp): the reader's raw
 // sinograms and reference frames, the flat fields and slices that travel with each slab, the
 // preprocessing's and the reconstruction's working memory, and the writer's converted slice.

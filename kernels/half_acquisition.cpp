@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/backprojection_math.hpp"
+#include "kernels/center_of_rotation_search.hpp"
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
 
@@ -38,10 +39,10 @@ StitchedGeometry stitched_geometry(int columns, double axis) {
   if (!(a >= 0.0 && a <= 0.5 * (n - 1) - 1.0))
     fail("half acquisition needs the rotation axis near an edge of the detector: column {} of {} is {}", axis, columns,
          a < 0 ? "off the detector" : "too close to the centre to extend the field of view");
-  // Columns left of the near projection's first: to t = −(N − a), one step past the far
-  // projection's last column, so that for a whole 2a the axis is the centre of an even width
-  // 2N − 2a (the field of view of a sample up to that wide).
-  const int left_columns = static_cast<int>(std::ceil(n - 2 * a - 1e-9));
+  // Columns left of the near projection's first: to t = −(N − a), about one step past the far
+  // projection's last column, so that the axis is the centre of a width of 2N − 2a rounded (the
+  // field of view of a sample up to that wide), the same width for axes a hair apart.
+  const int left_columns = static_cast<int>(std::lround(n - 2 * a));
   StitchedGeometry g;
   g.width = left_columns + columns;
   g.axis = left ? left_columns + a : g.width - 1 - (left_columns + a);
@@ -84,6 +85,37 @@ std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int
     }
   });
   return out;
+}
+
+CorEstimate estimate_half_acquisition_axis(std::span<const float> sinograms, int rows, int projections, int columns) {
+  if (projections < 2 || projections % 2 != 0)
+    fail("half acquisition needs an even number of projections over 360°, got {}", projections);
+  const std::size_t n = static_cast<std::size_t>(columns), p = static_cast<std::size_t>(projections);
+  if (columns < 24 || sinograms.size() != static_cast<std::size_t>(rows) * p * n)
+    fail("half-acquisition axis: {} values do not make {} rows x {} projections x {} columns (at least 24)",
+         sinograms.size(), rows, projections, columns);
+  constexpr int kPairs = 32;         // enough pairs to average the noise, few enough to be quick
+  constexpr std::ptrdiff_t kMinOverlap = 8;  // columns: below that a match says little
+  const std::size_t half = p / 2, step = std::max<std::size_t>(1, half / kPairs);
+  const auto metric = [&](double offset) {
+    const double a = 0.5 * columns + offset;  // trial axis column
+    const auto first = static_cast<std::ptrdiff_t>(std::ceil(std::max(0.0, 2 * a - (columns - 1))));
+    const auto last = static_cast<std::ptrdiff_t>(std::floor(std::min(static_cast<double>(columns - 1), 2 * a)));
+    if (last - first + 1 < kMinOverlap) return 1.0;  // as bad as no match at all
+    double difference = 0, total = 0;
+    for (std::size_t row = 0; row < static_cast<std::size_t>(rows); ++row)
+      for (std::size_t i = 0; i < half; i += step) {
+        const float* near = sinograms.data() + (row * p + i) * n;
+        const float* far = sinograms.data() + (row * p + i + half) * n;
+        for (std::ptrdiff_t c = first; c <= last; ++c) {
+          const double x = near[c], y = sample_linear(far, columns, static_cast<float>(2 * a - static_cast<double>(c)));
+          difference += (x - y) * (x - y);
+          total += x * x + y * y;
+        }
+      }
+    return total > 0 ? difference / total : 1.0;
+  };
+  return cor::search_offset(metric, 0.5 * columns - 1.0);
 }
 
 }  // namespace tomo

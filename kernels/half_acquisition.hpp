@@ -5,6 +5,8 @@
 // side by side they make one projection of the whole sample, and the 360° scan becomes a 180°
 // scan of a detector almost twice as wide.
 #include <span>
+
+#include "kernels/center_of_rotation.hpp"
 #include <vector>
 
 namespace tomo {
@@ -29,5 +31,14 @@ StitchedGeometry stitched_geometry(int columns, double axis);
 // they are blended with weights that ramp linearly across it, so that no seam shows.
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
                                            double axis, int threads);
+
+// The rotation axis of a half-acquisition scan from its data, as an offset from N/2 (the axis
+// at column N/2 + offset): for each trial axis a, the columns c whose mirror image 2a − c lies on
+// the detector (the overlap) of projection i against projection i + P/2 at 2a − c, linearly
+// interpolated; the metric is Σ(difference²) / Σ(both²) over up to 32 pairs and all rows. Axes
+// whose overlap is under 8 columns are not considered. Searched on both sides of the centre
+// (kernels/center_of_rotation_search.hpp: every 0.5 pixel, then 0.02, then a parabola).
+// Line integrals laid out (row, projection, column), projection i + P/2 taken 180° after i.
+CorEstimate estimate_half_acquisition_axis(std::span<const float> sinograms, int rows, int projections, int columns);
 
 }  // namespace tomo

@@ -73,6 +73,18 @@ TEST(HalfAcquisition, StitchedSinogramIsTheWideDetectorsSinogram) {
   }
 }
 
+// The axis from the data: a disc scanned with the axis near either edge, at sub-pixel positions.
+TEST(HalfAcquisition, AxisFoundFromTheOverlap) {
+  const int columns = 120, projections = 720;
+  for (const double axis : {15.0, 22.3, 103.6}) {
+    const auto scan = disc_sinogram(columns, axis, projections, 360, 50, 12, -20);
+    const auto found = tomo::estimate_half_acquisition_axis(scan, 1, projections, columns);
+    RecordProperty(fmt::format("axis_{}", axis), fmt::format("{:.3f}", columns / 2.0 + found.offset));
+    EXPECT_NEAR(columns / 2.0 + found.offset, axis, 0.1) << "axis " << axis;  // measured within 0.02
+    EXPECT_GT(found.confidence, 0.5);
+  }
+}
+
 TEST(HalfAcquisition, RefusesWhatCannotBeStitched) {
   const std::vector<float> odd(3 * 80);
   EXPECT_THROW(tomo::stitch_half_acquisition(odd, 1, 3, 80, 12.0, 1), tomo::Error);
