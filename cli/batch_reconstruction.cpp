@@ -45,7 +45,7 @@ ReconParams with_half_acquisition_axis(const ReconParams& params, ScanReader& sc
   if (!params.half_acquisition() || params.cor_offset() != 0.0) return params;
   ReconParams detector = params;
   detector.set_half_acquisition(false);  // the plan of the unstitched detector, to read it
-  const Plan plan = make_plan(detector, scan.info());
+  const Plan plan = plan_scan(scan, detector);
   const int middle = plan.usable_rows.begin + plan.usable_rows.size() / 2;
   const Range rows{std::max(plan.usable_rows.begin, middle - 2), std::min(plan.usable_rows.end, middle + 3)};
   SlabReconstructor preprocessing(plan, detector);
@@ -83,7 +83,7 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
                                                                         : std::optional(parse_layout(request.params.layout())));
   const ReconParams p = with_half_acquisition_axis(request.params, *scan);
   const ScanInfo& info = scan->info();
-  const Plan plan = make_plan(p, info);
+  const Plan plan = plan_scan(*scan, p);
   const int width = plan.slice_width;
   const int projections = static_cast<int>(plan.projections.size());
   SlabReconstructor reconstructor(plan, p);
@@ -187,7 +187,7 @@ std::vector<float> reconstruct_slice(const std::filesystem::path& input, const R
   one.set_slice_to(row + 1);
   auto scan = open_scan(input, one.layout().empty() ? std::nullopt : std::optional(parse_layout(one.layout())));
   one = with_half_acquisition_axis(one, *scan);
-  const Plan plan = make_plan(one, scan->info());
+  const Plan plan = plan_scan(*scan, one);
   SlabReconstructor reconstructor(plan, one);
   SlabInput slab = read_slab(*scan, plan, one, plan.rows);
   return reconstructor.reconstruct(slab).slices;

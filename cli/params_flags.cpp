@@ -119,7 +119,9 @@ void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set) {
   input->add_option_function<int>("--threads", [&o](int v) { o.set_threads(v); }, "Worker threads (0 = all cores)");
 
   text(pre, "--flat-mode", &ReconParams::set_flat_mode,
-       "Which flats: auto, mean, before, after, interpolate, half-half (see --half-half-line)");
+       "Which flats: auto, mean, before, after, interpolate, half-half (see --half-half-line), dynamic");
+  pre->add_option_function<int>("--eigen-flats", [&o](int v) { o.set_dynamic_flat_components(v); },
+                                 "Eigen flats each projection's own flat is made from (--flat-mode dynamic; default 3)");
   text(pre, "--flat-average", &ReconParams::set_flat_average, "How flats/darks are averaged: mean or median");
   pre->add_option_function<int>("--half-half-line", [&o](int v) { o.set_half_half_line(v); },
                                 "First projection corrected with the after-scan flats (half-half; default the middle)");

@@ -128,6 +128,9 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
     const int before = info.count(Frames::flats_before), after = info.count(Frames::flats_after);
     plan.flat_mode = parse_flat_mode(p.flat_mode(), before > 0 && after > 0);
     const bool both = plan.flat_mode == FlatMode::interpolate || plan.flat_mode == FlatMode::half_half;
+    // Fewer than 3 flats vary along at most one direction: too little to learn the beam's changes from.
+    if (plan.flat_mode == FlatMode::dynamic && before + after < 3)
+      fail("--flat-mode dynamic needs at least 3 flats to learn how they vary; {} has {}", file, before + after);
     if ((both || plan.flat_mode == FlatMode::before) && before == 0)
       fail("--flat-mode {} needs flats taken before the scan, and {} has none ({} after it)", p.flat_mode(), file, after);
     if ((both || plan.flat_mode == FlatMode::after) && after == 0)
@@ -170,8 +173,12 @@ std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, Mem
       plan.phase ? threads * static_cast<std::int64_t>((8.0 * pad * pad + 4.0) * static_cast<double>(width)) : 0;
   // Ring removal works on one sinogram per thread, with a copy or two of it.
   const std::int64_t ring_work = plan.rings.method == RingMethod::none ? 0 : threads * 2 * f * projections * width;
+  // Dynamic flat fielding: each slab's flats one by one and its eigen flats travel with it.
+  const std::int64_t flats = plan.flats, components = plan.flat_mode == FlatMode::dynamic ? 20 : 0;
+  const std::int64_t dynamic_row = components > 0 ? f * width * (flats * b + kSlabsInFlight * components) : 0;
   return {
       {"phase retrieval", margin * (raw_row + band_row), band_row},
+      {"dynamic flat field", 0, dynamic_row},
       {"ring removal", ring_work, 0},
       // Half acquisition: the stitched sinograms, made beside the corrected ones.
       {"stitched sinograms", 0, plan.half_acquisition_axis ? f * (projections / 2) * plan.slice_width : 0},

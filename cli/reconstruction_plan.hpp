@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/correction.hpp"
+#include "kernels/dynamic_flat_field.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/phase_retrieval.hpp"
@@ -17,6 +18,12 @@
 #include "storage/scan_reader.hpp"
 
 namespace tomo {
+
+// Dynamic flat fielding's components and, per projection used, their weights.
+struct DynamicFlatModel {
+  EigenFlatBasis basis;
+  std::vector<float> weights;  // (projection, component)
+};
 
 struct Plan {
   Range rows;                  // rows to reconstruct: detector rows, or binned rows with binning
@@ -29,6 +36,7 @@ struct Plan {
   std::optional<PhaseRetrieval> phase;          // single-distance phase retrieval, if asked for
   int phase_margin = 0;                         // rows read around a slab for it
   RingFilter rings;
+  std::optional<DynamicFlatModel> dynamic_flats;  // filled by estimate_dynamic_flats (slab_reader.hpp)
   std::vector<int> projections;  // indices of the projections used (every n-th)
   std::vector<float> angles_rad;  // their angles (rotation included); fbp.geometry keeps the first half with half acquisition
   FbpSettings fbp;

@@ -104,6 +104,9 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--zingers", sim.zinger_fraction, "Fraction of projection pixels hit by a zinger")
       ->capture_default_str();
+  command->add_option("--beam-structure", sim.beam_structure,
+                      "Amplitude of the beam's fine structure that moves from frame to frame (dynamic flats)")
+      ->capture_default_str();
   command->add_option("--half-acquisition", sim.half_acquisition_overlap,
                       "Extended field of view: the axis OVERLAP/2 pixels from the left edge, a sample up to "
                       "2 x columns - OVERLAP wide, with --span 360 (0 = off)")

@@ -1,17 +1,22 @@
 #include "cli/slab_reader.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <initializer_list>
 
 #include "kernels/binning.hpp"
+#include "kernels/dynamic_flat_field.hpp"
 #include "kernels/error.hpp"
+#include "kernels/parallel.hpp"
 
 namespace tomo {
 namespace {
 
-// Reads every reference frame of the kinds `which` (flats or darks, before and/or after the
-// scan) for `rows` and averages them.
-std::vector<float> averaged_reference(ScanReader& scan, std::initializer_list<Frames> which, Range rows, FrameAverage how) {
+// Every reference frame of the kinds `which` (flats or darks, before and/or after the scan) for
+// detector `rows`, laid out (row, frame, column) in the order of `which`.
+std::vector<float> reference_frames(ScanReader& scan, std::initializer_list<Frames> which, Range rows) {
   const ScanInfo& info = scan.info();
   const std::size_t n = static_cast<std::size_t>(info.columns);
   int images = 0;
@@ -28,8 +33,20 @@ std::vector<float> averaged_reference(ScanReader& scan, std::initializer_list<Fr
                   frames.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(r) * images + offset) * n));
     offset += count;
   }
-  std::vector<float> average(static_cast<std::size_t>(rows.size()) * n);
-  average_frames(frames, rows.size(), images, info.columns, how, average);
+  return frames;
+}
+
+int frame_count(const ScanInfo& info, std::initializer_list<Frames> which) {
+  int images = 0;
+  for (const Frames kind : which) images += info.count(kind);
+  return images;
+}
+
+// The reference frames of the kinds `which` for `rows`, averaged.
+std::vector<float> averaged_reference(ScanReader& scan, std::initializer_list<Frames> which, Range rows, FrameAverage how) {
+  const auto frames = reference_frames(scan, which, rows);
+  std::vector<float> average(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(scan.info().columns));
+  average_frames(frames, rows.size(), frame_count(scan.info(), which), scan.info().columns, how, average);
   return average;
 }
 
@@ -71,7 +88,73 @@ std::vector<float> crop_and_bin(std::vector<float> lines, const Plan& plan, int 
   return bin_pixels(lines, detector_rows.size(), frames, plan.columns.size(), plan.binning);
 }
 
+// Everything about slab rows `rows` (plan rows) that comes from the flats and darks: the dark,
+// and the individual flats (row, flat, column), cropped and binned.
+struct References {
+  std::vector<float> dark, flats;
+};
+References read_references(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
+  const ScanInfo& info = scan.info();
+  const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
+  const std::initializer_list<Frames> all_flats{Frames::flats_before, Frames::flats_after};
+  References refs;
+  refs.dark = plan.darks > 0 ? crop_and_bin(averaged_reference(scan, {Frames::darks_before, Frames::darks_after}, detector_rows,
+                                                               parse_frame_average(p.flat_average())),
+                                            plan, info.columns, detector_rows, 1)
+                             : std::vector<float>(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(plan.width), 0.0f);
+  refs.flats = crop_and_bin(reference_frames(scan, all_flats, detector_rows), plan, info.columns, detector_rows,
+                            frame_count(info, all_flats));
+  return refs;
+}
+
 }  // namespace
+
+Plan plan_scan(ScanReader& scan, const ReconParams& params) {
+  Plan plan = make_plan(params, scan.info());
+  if (plan.flat_mode == FlatMode::dynamic) {
+    const auto started = std::chrono::steady_clock::now();
+    plan.dynamic_flats = estimate_dynamic_flats(scan, plan, params, params.dynamic_flat_components());
+    const auto& shares = plan.dynamic_flats->basis.variance_share;
+    double kept = 0;
+    for (double share : shares) kept += share;
+    spdlog::info("dynamic flat field: {} eigen flats ({:.1f}% of the flats' variation), weights for {} projections in {:.1f} s",
+                 shares.size(), 100 * kept, plan.projections.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return plan;
+}
+
+DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, const ReconParams& p, int components) {
+  const ScanInfo& info = scan.info();
+  const int flats = info.count(Frames::flats_before) + info.count(Frames::flats_after);
+  const int width = plan.width, projections = static_cast<int>(plan.projections.size());
+  // The components from every row of the detector, so that every slab gets the same ones.
+  FlatGramMatrix gram(flats);
+  constexpr int kBlock = 64;  // rows of flats read at a time
+  for (int first = plan.usable_rows.begin; first < plan.usable_rows.end; first += kBlock) {
+    const Range rows{first, std::min(first + kBlock, plan.usable_rows.end)};
+    const References refs = read_references(scan, plan, p, rows);
+    gram.add(refs.flats, refs.dark, rows.size(), width);
+  }
+  DynamicFlatModel model{gram.basis(components), {}};
+  // The weights from a few rows spread over the detector (total variation along them).
+  constexpr int kSampleRows = 8;
+  const int samples = std::min(kSampleRows, plan.usable_rows.size());
+  std::vector<float> raw, dark, frames;
+  for (int s = 0; s < samples; ++s) {
+    const int row = plan.usable_rows.begin + (2 * s + 1) * plan.usable_rows.size() / (2 * samples);
+    const Range detector_rows{row * plan.binning, (row + 1) * plan.binning};
+    const auto counts = crop_and_bin(read_projections(scan, plan.projections, detector_rows), plan, info.columns,
+                                     detector_rows, projections);
+    const References refs = read_references(scan, plan, p, {row, row + 1});
+    raw.insert(raw.end(), counts.begin(), counts.end());
+    dark.insert(dark.end(), refs.dark.begin(), refs.dark.end());
+    frames.insert(frames.end(), refs.flats.begin(), refs.flats.end());
+  }
+  const EigenFlats sample = eigen_flats(model.basis, frames, dark, samples, width);
+  model.weights = dynamic_flat_weights(raw, dark, sample, projections, resolve_threads(p.threads()));
+  return model;
+}
 
 SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range slab_rows) {
   const ScanInfo& info = scan.info();
@@ -103,6 +186,14 @@ SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Ra
                                            make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width),
                                            plan.after_flat_weight);
         break;
+      case FlatMode::dynamic: {
+        if (!plan.dynamic_flats) fail("dynamic flat fielding was not prepared (estimate_dynamic_flats)");
+        const References refs = read_references(scan, plan, p, rows);
+        slab.flat_field = make_flat_field(dark, flats({Frames::flats_before, Frames::flats_after}), rows.size(), width);
+        slab.flat_field.dynamic = eigen_flats(plan.dynamic_flats->basis, refs.flats, refs.dark, rows.size(), width);
+        slab.flat_field.dynamic_weights = plan.dynamic_flats->weights;
+        break;
+      }
     }
   } catch (const Error& e) {
     fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());

@@ -18,6 +18,15 @@ struct SlabInput {
   std::vector<float> sinograms;  // raw counts (row, projection, column), cropped
   FlatField flat_field;
 };
+// make_plan() and what must be read before any slab (dynamic flat fielding's components and
+// weights): the plan every reader of slabs uses.
+Plan plan_scan(ScanReader& scan, const ReconParams& params);
+
+// Dynamic flat fielding's preparation, before any slab: the eigen flats' components from all the
+// flats, and each projection's weights from a few rows spread over the detector
+// (kernels/dynamic_flat_field.hpp). Store it in plan.dynamic_flats.
+DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, const ReconParams& params, int components);
+
 // Reads slab `rows` (rows of the plan: binned with binning). Throws tomo::Error naming the file
 // and rows when the data or the flats are unusable.
 SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& params, Range rows);

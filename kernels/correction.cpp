@@ -11,14 +11,29 @@
 namespace tomo {
 namespace {
 
+constexpr float kInvalid = std::numeric_limits<float>::quiet_NaN();
+
 // Transmission of one line (projection p of a detector row), invalid readings as NaN.
 void line_transmission(float* values, std::size_t n, const float* dark, const float* gain, const float* gain_after,
                        float after_weight, float saturation) {
-  constexpr float invalid = std::numeric_limits<float>::quiet_NaN();
   for (std::size_t c = 0; c < n; ++c) {
     const float g = gain_after ? blended_inverse_gain(gain[c], gain_after[c], after_weight) : gain[c];
     const bool saturated = saturation > 0.0f && values[c] >= saturation;
-    values[c] = saturated ? invalid : flat_corrected(values[c], dark[c], g);
+    values[c] = saturated ? kInvalid : flat_corrected(values[c], dark[c], g);
+  }
+}
+
+// The same with the projection's own flat, f̄ + Σ w_k u_k of this row (dynamic flat fielding);
+// a flat that comes out at or below zero marks the pixel invalid.
+void line_transmission_dynamic(float* values, std::size_t n, const float* dark, const EigenFlats& flats, std::size_t row,
+                               const float* weights, float saturation) {
+  const std::size_t rows = static_cast<std::size_t>(flats.rows), k_count = static_cast<std::size_t>(flats.components);
+  const float* mean = flats.mean.data() + row * n;
+  for (std::size_t c = 0; c < n; ++c) {
+    float flat = mean[c];
+    for (std::size_t k = 0; k < k_count; ++k) flat += weights[k] * flats.basis[(k * rows + row) * n + c];
+    const bool saturated = saturation > 0.0f && values[c] >= saturation;
+    values[c] = saturated || !(flat > 0.0f) ? kInvalid : flat_corrected(values[c], dark[c], 1.0f / flat);
   }
 }
 
@@ -44,6 +59,8 @@ CorrectionCounts correct_projections(std::span<float> sinograms, int projections
          flat_field.rows, projections, n);
   if (flat_field.two_references() && flat_field.after_weight.size() != p)
     fail("correct_projections: {} flat weights for {} projections", flat_field.after_weight.size(), projections);
+  if (flat_field.dynamic_flats() && flat_field.dynamic_weights.size() != p * static_cast<std::size_t>(flat_field.dynamic.components))
+    fail("correct_projections: {} dynamic flat weights for {} projections", flat_field.dynamic_weights.size(), projections);
   if (options.air_left < 0 || options.air_right < 0 ||
       static_cast<std::size_t>(options.air_left) + static_cast<std::size_t>(options.air_right) >= n)
     fail("air normalisation: {} + {} air columns do not fit lines of {} columns (at least one column must remain for the sample)",
@@ -58,9 +75,14 @@ CorrectionCounts correct_projections(std::span<float> sinograms, int projections
     for (std::size_t line = begin; line < end; ++line) {
       const std::size_t row = line / p, projection = line % p;
       float* values = sinograms.data() + line * n;
-      line_transmission(values, n, flat_field.dark.data() + row * n, flat_field.inverse_gain.data() + row * n,
-                        flat_field.two_references() ? flat_field.inverse_gain_after.data() + row * n : nullptr,
-                        flat_field.two_references() ? flat_field.after_weight[projection] : 0.0f, options.saturation);
+      if (flat_field.dynamic_flats())
+        line_transmission_dynamic(values, n, flat_field.dark.data() + row * n, flat_field.dynamic, row,
+                                  flat_field.dynamic_weights.data() + projection * static_cast<std::size_t>(flat_field.dynamic.components),
+                                  options.saturation);
+      else
+        line_transmission(values, n, flat_field.dark.data() + row * n, flat_field.inverse_gain.data() + row * n,
+                          flat_field.two_references() ? flat_field.inverse_gain_after.data() + row * n : nullptr,
+                          flat_field.two_references() ? flat_field.after_weight[projection] : 0.0f, options.saturation);
       // Transmission 1 (no attenuation) stands in for a line with no valid pixel at all.
       repaired_here += interpolate_invalid({values, n}, 1.0f);
       if (air) normalise_to_air(values, n, static_cast<std::size_t>(options.air_left), static_cast<std::size_t>(options.air_right));

@@ -48,7 +48,7 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
   const std::size_t pixels = static_cast<std::size_t>(rows) * n;
   if (dark.size() != pixels || flat.size() != pixels)
     fail("flat field: dark/flat frames do not have {} rows x {} columns", rows, columns);
-  FlatField result{rows, columns, std::vector<float>(dark.begin(), dark.end()), std::vector<float>(pixels), 0, {}, {}};
+  FlatField result{rows, columns, std::vector<float>(dark.begin(), dark.end()), std::vector<float>(pixels), 0, {}, {}, {}, {}};
   for (std::size_t p = 0; p < pixels; ++p) {
     if (!std::isfinite(flat[p]) || !std::isfinite(dark[p]))
       fail("flat field: the flats or darks contain NaN/Inf (first at row {}, column {})", p / n, p % n);
@@ -71,7 +71,7 @@ FlatField make_flat_field(std::span<const float> dark, std::span<const float> fl
 
 FlatField identity_flat_field(int rows, int columns) {
   const std::size_t pixels = static_cast<std::size_t>(rows) * static_cast<std::size_t>(columns);
-  return FlatField{rows, columns, std::vector<float>(pixels, 0.0f), std::vector<float>(pixels, 1.0f), 0, {}, {}};
+  return FlatField{rows, columns, std::vector<float>(pixels, 0.0f), std::vector<float>(pixels, 1.0f), 0, {}, {}, {}, {}};
 }
 
 FlatMode parse_flat_mode(const std::string& name, bool flats_before_and_after) {
@@ -81,7 +81,8 @@ FlatMode parse_flat_mode(const std::string& name, bool flats_before_and_after) {
   if (name == "after") return FlatMode::after;
   if (name == "interpolate") return FlatMode::interpolate;
   if (name == "half-half") return FlatMode::half_half;
-  fail("unknown flat-field mode '{}' (use auto, mean, before, after, interpolate or half-half)", name);
+  if (name == "dynamic") return FlatMode::dynamic;
+  fail("unknown flat-field mode '{}' (use auto, mean, before, after, interpolate, half-half or dynamic)", name);
 }
 
 std::vector<float> after_flat_weights(FlatMode mode, const std::vector<int>& chosen, int total, int half_half_line) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/correction_math.hpp"
+#include "kernels/dynamic_flat_field.hpp"
 
 namespace tomo {
 
@@ -33,8 +34,14 @@ struct FlatField {
   // Empty with one set of flats.
   std::vector<float> inverse_gain_after;
   std::vector<float> after_weight;
+  // Dynamic flat fielding (dynamic_flat_field.hpp): these rows' mean flat and eigen flats, dark
+  // subtracted, and per projection of the slab its weights (projection, component); the flat a
+  // projection saw is f̄ + Σ w_k u_k. No components when not used.
+  EigenFlats dynamic;
+  std::vector<float> dynamic_weights;
 
   bool two_references() const { return !after_weight.empty(); }
+  bool dynamic_flats() const { return dynamic.components > 0; }
 };
 
 // Which flats correct which projection (STP's flat-field choices).
@@ -44,6 +51,7 @@ enum class FlatMode {
   after,        // only those taken after it
   interpolate,  // before and after, interpolated linearly in projection index
   half_half,    // before for projections below a given one, after for the rest (STP's half-half)
+  dynamic,      // each projection its own flat from the eigen flats of all flats (dynamic_flat_field.hpp)
 };
 // "auto" resolves to interpolate when the scan has flats before and after it, else mean.
 FlatMode parse_flat_mode(const std::string& name, bool flats_before_and_after);

@@ -18,6 +18,9 @@ constexpr std::uint64_t kDarkPatternStream = 11;
 constexpr std::uint64_t kDefectStream = 12;
 constexpr std::uint64_t kFlickerStream = 13;
 constexpr std::uint64_t kZingerStream = 14;
+constexpr std::uint64_t kStructureStream = 15;
+// Period (pixels) of the beam's moving fine structure: a few pixels, as a monochromator's stripes.
+constexpr double kStructurePeriod = 23.0;
 
 // Bounds that keep a simulation to something a workstation writes in minutes, not days.
 constexpr int kMaxProjections = 100000;
@@ -92,6 +95,8 @@ void validate(const SimulationParams& p) {
     fail("--beam-flicker {} is out of range: allowed 0 to 0.2 (relative rms)", p.beam_flicker);
   if (!(p.zinger_fraction >= 0.0 && p.zinger_fraction <= 0.01))
     fail("--zingers {} is out of range: allowed 0 to 0.01 (fraction of pixels)", p.zinger_fraction);
+  if (!(p.beam_structure >= 0.0 && p.beam_structure <= 0.2))
+    fail("--beam-structure {} is out of range: allowed 0 to 0.2 (relative amplitude)", p.beam_structure);
 
   const double scan_bytes =
       2.0 * p.rows * p.columns * (static_cast<double>(p.projections) + p.flats + p.flats_after + p.darks);
@@ -125,7 +130,7 @@ void validate(const SimulationParams& p) {
   if (!(p.full_scale_counts > 0.0 && p.full_scale_counts * (1.0 + p.pixel_sensitivity_spread) + p.dark_level < 60000.0))
     fail("detector model: full scale {} counts with dark {} would saturate uint16", p.full_scale_counts, p.dark_level);
   const double brightest = std::min(p.photons, p.full_scale_counts) * (1.0 + p.pixel_sensitivity_spread) *
-                           std::max(1.0, 1.0 + p.beam_drift) * (1.0 + 4.0 * p.beam_flicker);
+                           std::max(1.0, 1.0 + p.beam_drift) * (1.0 + 4.0 * p.beam_flicker) * (1.0 + p.beam_structure);
   if (brightest + p.dark_level >= 60000.0)
     fail("the open beam would reach {:.0f} counts and saturate the 16-bit detector: lower --beam-drift ({}), "
          "--beam-flicker ({}) or --photons ({})",
@@ -281,6 +286,13 @@ int ScanSimulator::frames(ImageKind kind) const {
   return 0;
 }
 
+double ScanSimulator::beam_structure(ImageKind kind, int frame, int column) const {
+  if (params_.beam_structure == 0.0 || kind == ImageKind::dark) return 1.0;
+  NoiseStream draw(params_.seed, kStructureStream, static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(frame));
+  const double phase = 2.0 * std::numbers::pi * draw.uniform();
+  return 1.0 + params_.beam_structure * std::sin(2.0 * std::numbers::pi * column / kStructurePeriod + phase);
+}
+
 double ScanSimulator::beam_intensity(ImageKind kind, int frame) const {
   switch (kind) {
     case ImageKind::dark: return 1.0;
@@ -340,7 +352,7 @@ void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::spa
     double photons = 0.0;
     if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = d.flat_photons[c];
     if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
-    out[c] = counts_per_photon() * beam * photons + d.dark_offset[c];
+    out[c] = counts_per_photon() * beam * beam_structure(kind, frame, static_cast<int>(c)) * photons + d.dark_offset[c];
   }
 }
 
@@ -365,6 +377,7 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
   // One work item per (row, frame): fine enough to keep every thread busy on thin blocks.
   const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(frame_count);
   parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> structure(static_cast<std::size_t>(n), 1.0);  // the beam's moving fine structure
     std::vector<double> p(static_cast<std::size_t>(n), 0.0);  // line integrals of one frame's row
     for (std::size_t item = begin; item < end; ++item) {
       const std::size_t r = item / static_cast<std::size_t>(frame_count);
@@ -379,10 +392,13 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
         project_slice(slices[r], theta, axis(), params_.detector_subsamples, p);
       }
       const double beam = beam_intensity(kind, frame);
+      if (params_.beam_structure > 0.0)  // one draw of the phase per frame, not per pixel
+        for (int c = 0; c < n; ++c) structure[static_cast<std::size_t>(c)] = beam_structure(kind, frame, c);
       for (std::size_t c = 0; c < static_cast<std::size_t>(n); ++c) {
         double photons = 0.0;
-        if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = beam * d.flat_photons[c];
-        if (kind == ImageKind::projection) photons = beam * d.projection_photons[c] * std::exp(-p[c]);
+        const double open = beam * structure[c];
+        if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = open * d.flat_photons[c];
+        if (kind == ImageKind::projection) photons = open * d.projection_photons[c] * std::exp(-p[c]);
         counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
       }
       if (kind == ImageKind::projection && params_.zinger_fraction > 0.0) add_zingers(row, frame, d, counts);

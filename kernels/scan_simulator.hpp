@@ -59,6 +59,10 @@ struct SimulationParams {
   double beam_flicker = 0.0;
   // Fraction of projection pixels hit by a zinger, which adds 0.5–3 × the open beam's counts.
   double zinger_fraction = 0.0;
+  // Fine structure of the beam that moves from frame to frame (a monochromator's or
+  // scintillator's stripes): the open beam times 1 + beam_structure · sin(2π c / 23 + φ), φ
+  // random per frame (flats and projections alike). What dynamic flat fielding corrects.
+  double beam_structure = 0.0;
   // Half acquisition (extended field of view), 0 = off: a sample wider than the detector, the
   // rotation axis `half_acquisition_overlap`/2 pixels from the detector's left edge (plus
   // cor_offset), scanned over 360°. The phantom and the truth span the field of view,
@@ -134,6 +138,9 @@ class ScanSimulator {
   int frames(ImageKind kind) const;
   // Relative beam intensity of frame `frame` of `kind` (beam_drift, beam_flicker; 1 for darks).
   double beam_intensity(ImageKind kind, int frame) const;
+  // The moving fine structure's factor at `column` in frame `frame` of `kind` (1 for darks and
+  // without beam_structure).
+  double beam_structure(ImageKind kind, int frame, int column) const;
 
   // Noise-free mean counts (κ · photons + dark offset) of one frame's detector row (out.size() == columns).
   void expected_counts(ImageKind kind, int row, int frame, std::span<double> out) const;

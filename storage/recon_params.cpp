@@ -35,6 +35,7 @@ ReconParams default_params() {
   p.set_min_transmission(1e-4f);
   p.set_flat_mode("auto");
   p.set_half_half_line(-1);
+  p.set_dynamic_flat_components(3);
   p.set_air_left(0);
   p.set_air_right(0);
   p.set_zinger_threshold(0.0f);
@@ -136,7 +137,8 @@ void validate(const ReconParams& p) {
   check_range("angle_first_deg", p.angle_first_deg(), -360.0, 360.0, "[-360, 360]");
   check_member("flat_average", p.flat_average(), {"mean", "median"});
   check_range("min_transmission", p.min_transmission(), 1e-12f, 0.5f, "[1e-12, 0.5]");
-  check_member("flat_mode", p.flat_mode(), {"auto", "mean", "before", "after", "interpolate", "half-half"});
+  check_member("flat_mode", p.flat_mode(), {"auto", "mean", "before", "after", "interpolate", "half-half", "dynamic"});
+  check_range("dynamic_flat_components", p.dynamic_flat_components(), 1, 20, "[1, 20]");
   check_range("half_half_line", p.half_half_line(), -1, 1 << 24, "[-1, 16777216] (-1 = the middle projection)");
   check_range("air_left", p.air_left(), 0, 1 << 20, "[0, 1048576] columns");
   check_range("air_right", p.air_right(), 0, 1 << 20, "[0, 1048576] columns");
