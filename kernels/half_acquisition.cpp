@@ -7,28 +7,10 @@
 #include "kernels/center_of_rotation_search.hpp"
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
 namespace {
-
-// The stitch with the axis at column `a` < N/2, for one pair: `near` (the projection at θ, its
-// column c at t = c − a) and `far` (at θ + 180°, which sees t at its column a − t). Stitched
-// column k is t = k − left − a: the near projection's columns land on whole stitched columns.
-void stitch_left(const float* near, const float* far, int n, double a, int left, float* out) {
-  const int width = left + n;
-  const double overlap = 2.0 * a;
-  for (int k = 0; k < width; ++k) {
-    const int c = k - left;  // the near projection's column
-    const float from_far = sample_linear(far, n, static_cast<float>(overlap + left - k));
-    if (c < 0) {
-      out[k] = from_far;
-      continue;
-    }
-    // Across the overlap [left, left + 2a] the near projection's weight ramps from 0 to 1.
-    const double w = overlap > 0 ? std::clamp(c / overlap, 0.0, 1.0) : 1.0;
-    out[k] = static_cast<float>(w * near[c] + (1.0 - w) * from_far);
-  }
-}
 
 }  // namespace
 
@@ -64,24 +46,15 @@ std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int
   const int left = g.width - columns;
   const std::size_t half = p / 2, width = static_cast<std::size_t>(g.width);
   std::vector<float> out(static_cast<std::size_t>(rows) * half * width);
+  const bool mirrored = !g.axis_left;
   parallel_for(static_cast<std::size_t>(rows) * half, threads, [&](std::size_t begin, std::size_t end) {
-    std::vector<float> near(n), far(n), stitched(width);
     for (std::size_t item = begin; item < end; ++item) {
       const std::size_t row = item / half, i = item % half;
-      const float* first = sinograms.data() + (row * p + i) * n;
-      const float* second = sinograms.data() + (row * p + i + half) * n;
-      // With the axis on the right, mirror both projections, stitch as on the left, mirror back.
-      if (g.axis_left) {
-        std::copy_n(first, n, near.begin());
-        std::copy_n(second, n, far.begin());
-      } else {
-        std::reverse_copy(first, first + n, near.begin());
-        std::reverse_copy(second, second + n, far.begin());
-      }
-      stitch_left(near.data(), far.data(), columns, a, left, stitched.data());
+      const float* near = sinograms.data() + (row * p + i) * n;
+      const float* far = sinograms.data() + (row * p + i + half) * n;
       float* to = out.data() + item * width;
-      if (g.axis_left) std::copy(stitched.begin(), stitched.end(), to);
-      else std::reverse_copy(stitched.begin(), stitched.end(), to);
+      for (int k = 0; k < g.width; ++k)
+        to[mirrored ? g.width - 1 - k : k] = stitched_value(near, far, columns, a, left, k, mirrored);
     }
   });
   return out;

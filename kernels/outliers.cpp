@@ -5,14 +5,9 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
-namespace {
-
-inline float median_of_3(float a, float b, float c) { return std::max(std::min(a, b), std::min(std::max(a, b), c)); }
-
-}  // namespace
-
 std::int64_t interpolate_invalid(std::span<float> line, float fill) {
   const std::size_t n = line.size();
   std::int64_t replaced = 0;
@@ -55,11 +50,9 @@ std::int64_t remove_zingers(std::span<float> sinogram, int projections, int colu
     const float* after = p + 1 < lines ? values + n : before.data();
     std::copy_n(values, n, here.begin());
     for (std::size_t c = 0; c < n; ++c) {
-      const float median = median_of_3(before[c], here[c], after[c]);
-      if (std::abs(here[c] - median) > threshold * std::abs(median)) {
-        values[c] = median;
-        ++replaced;
-      }
+      bool was_replaced = false;
+      values[c] = zinger_filtered(before[c], here[c], after[c], threshold, &was_replaced);
+      replaced += was_replaced;
     }
     std::swap(before, here);
   }

@@ -9,6 +9,7 @@
 #include "kernels/fft_length.hpp"
 #include "kernels/fftw_handle.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
 namespace {
@@ -154,14 +155,9 @@ std::int64_t PhaseRetriever::apply_one(float* projection, float* real, void* spe
     // around a sample stays air, a sample cut by the edge continues as it was), so the padded
     // image has no step at the projection's border. The one step left, where the replicated
     // borders meet across the periodic boundary, lies half the padding away from the data.
-    for (int r = 0; r < padded_rows_; ++r) {
-      const std::size_t source = static_cast<std::size_t>(std::clamp(r - top_, 0, rows_ - 1));
-      const float* in = projection + source * n;
-      float* out = real + static_cast<std::size_t>(r) * m;
-      std::fill(out, out + left_, in[0]);
-      std::copy_n(in, n, out + left_);
-      std::fill(out + left_ + columns_, out + m, in[n - 1]);
-    }
+    for (int r = 0; r < padded_rows_; ++r)
+      for (int c = 0; c < padded_columns_; ++c)
+        real[static_cast<std::size_t>(r) * m + static_cast<std::size_t>(c)] = edge_padded(projection, rows_, columns_, columns_, top_, left_, r, c);
     fftwf_execute_dft_r2c(plans_->forward.get(), real, spectrum);
     const std::size_t bins = static_cast<std::size_t>(padded_rows_) * (m / 2 + 1);
     for (std::size_t k = 0; k < bins; ++k) {

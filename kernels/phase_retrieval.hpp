@@ -102,6 +102,11 @@ class PhaseRetriever {
   int columns() const { return columns_; }
   int padded_rows() const { return padded_rows_; }
   int padded_columns() const { return padded_columns_; }
+  // Where the projection sits in the padded image, and the filter per bin of its real FFT
+  // (padded_rows × (padded_columns / 2 + 1), the transforms' 1/size included): for the GPU.
+  int top() const { return top_; }
+  int left() const { return left_; }
+  const std::vector<float>& response() const { return response_; }
   // Bytes of the filter table and of the transform buffers apply() allocates on `threads` threads.
   std::int64_t workspace_bytes(int threads) const;
 

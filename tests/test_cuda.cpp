@@ -13,6 +13,9 @@
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/gridrec.hpp"
+#include "kernels/half_acquisition.hpp"
+#include "kernels/outliers.hpp"
+#include "kernels/preprocessing_cuda.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -96,6 +99,39 @@ TEST_F(CudaPath, GridrecMatchesTheCpu) {
   gridrec.reconstruct(sinograms, slices, cpu);
   tomo::cuda::reconstruct_gridrec(gridrec, sinograms, slices, gpu);
   EXPECT_LT(tomo::test::relative_error(gpu, cpu), 1e-4);
+}
+
+// The preprocessing steps' GPU versions against the CPU's.
+TEST_F(CudaPath, PreprocessingStepsMatchTheCpu) {
+  const int rows = 3, projections = 40, columns = 96;
+  auto cpu = random_values(static_cast<std::size_t>(rows) * projections * columns, 0.2f, 1.0f, 7);
+  for (std::size_t i = 0; i < cpu.size(); i += 97) cpu[i] = 3.0f;  // zingers
+  auto gpu = cpu;
+  std::int64_t cpu_replaced = 0;
+  for (int r = 0; r < rows; ++r)
+    cpu_replaced += tomo::remove_zingers(std::span<float>(cpu).subspan(static_cast<std::size_t>(r) * projections * columns,
+                                                                       static_cast<std::size_t>(projections) * columns),
+                                         projections, columns, 0.1f);
+  EXPECT_EQ(tomo::cuda::remove_zingers(gpu, rows, projections, columns, 0.1f), cpu_replaced);
+  EXPECT_LT(tomo::test::relative_error(gpu, cpu), 1e-6);
+
+  for (const double axis : {14.25, 80.5}) {
+    const auto stitched_cpu = tomo::stitch_half_acquisition(cpu, rows, projections, columns, axis, 2);
+    const auto stitched_gpu = tomo::cuda::stitch_half_acquisition(cpu, rows, projections, columns, axis);
+    EXPECT_LT(tomo::test::relative_error(stitched_gpu, stitched_cpu), 1e-5) << axis;
+  }
+
+  tomo::PhaseRetrieval phase;
+  phase.method = tomo::PhaseRetrieval::Method::paganin;
+  phase.energy_kev = 20;
+  phase.distance_mm = 100;
+  phase.pixel_size_um = 2;
+  phase.delta_over_beta = 100;
+  const tomo::PhaseRetriever retriever(phase, rows, columns);
+  auto phase_cpu = cpu, phase_gpu = cpu;
+  retriever.apply_to_sinograms(phase_cpu, projections, 2);
+  tomo::cuda::retrieve_phase(retriever, phase_gpu, projections);
+  EXPECT_LT(tomo::test::relative_error(phase_gpu, phase_cpu), 1e-4);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Without nvcc at build time there are no CUDA kernels: the GPU path reports why and the CPU
-// path runs. (With CUDA, fbp.cu and gridrec.cu define these functions and this file is not built.)
+// path runs. (With CUDA, the *.cu files define these functions and this file's body is not built.)
 #ifndef TOMO_HAVE_CUDA
 #include "kernels/error.hpp"
 #include "kernels/fbp_cuda.hpp"
+#include "kernels/preprocessing_cuda.hpp"
 
 namespace tomo::cuda {
 
@@ -22,6 +23,14 @@ void reconstruct(const FbpSettings&, std::span<const float>, int, std::span<floa
 void reconstruct_gridrec(const GridrecReconstructor&, std::span<const float>, int, std::span<float>) {
   fail("this build of tomoedge has no CUDA kernels");
 }
+
+std::int64_t remove_zingers(std::span<float>, int, int, int, float) { fail("this build of tomoedge has no CUDA kernels"); }
+
+std::vector<float> stitch_half_acquisition(std::span<const float>, int, int, int, double) {
+  fail("this build of tomoedge has no CUDA kernels");
+}
+
+std::int64_t retrieve_phase(const PhaseRetriever&, std::span<float>, int) { fail("this build of tomoedge has no CUDA kernels"); }
 
 }  // namespace tomo::cuda
 #endif

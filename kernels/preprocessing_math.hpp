@@ -1,0 +1,55 @@
+#pragma once
+// Per-element math of the preprocessing steps, shared by the CPU kernels and their CUDA versions
+// (kernels/preprocessing.cu): zinger removal, half-acquisition stitching, and the edge-replicated
+// padding of phase retrieval.
+#include <math.h>
+
+#include "kernels/backprojection_math.hpp"
+#include "kernels/host_device.hpp"
+
+namespace tomo {
+
+TOMO_HD inline float median_of_3(float a, float b, float c) {
+  const float low = a < b ? a : b, high = a < b ? b : a;
+  return low > c ? low : (high < c ? high : c);
+}
+
+// A pixel's value after zinger removal: the median of it and the same pixel in the frames before
+// and after when it differs from that median by more than `threshold` times its magnitude (see
+// remove_zingers in outliers.hpp), else itself; *replaced says which.
+TOMO_HD inline float zinger_filtered(float before, float here, float after, float threshold, bool* replaced) {
+  const float median = median_of_3(before, here, after);
+  *replaced = fabsf(here - median) > threshold * fabsf(median);
+  return *replaced ? median : here;
+}
+
+// Stitched column k of a half-acquisition pair (see stitch_half_acquisition in
+// half_acquisition.hpp), for the axis at distance a from the nearer edge's pixel centre: `near`
+// (projection θ) lands on stitched columns left + c; `far` (θ + 180°) is read mirrored at column
+// 2a + left − k; across the overlap the near projection's weight ramps linearly from 0 to 1. With
+// the axis on the right (`mirrored`), both projections are read right to left and k counts from
+// the right: the same stitch, mirrored.
+TOMO_HD inline float stitched_value(const float* near, const float* far, int n, double a, int left, int k, bool mirrored) {
+  const double overlap = 2.0 * a;
+  // Linear interpolation is the same read from either end: at t of the reversed row, n − 1 − t.
+  const float t = static_cast<float>(overlap + left - k);
+  const float from_far = sample_linear(far, n, mirrored ? static_cast<float>(n - 1) - t : t);
+  const int c = k - left;  // the near projection's column
+  if (c < 0) return from_far;
+  double w = overlap > 0 ? c / overlap : 1.0;
+  w = w < 0 ? 0 : (w > 1 ? 1 : w);
+  return static_cast<float>(w * near[mirrored ? n - 1 - c : c] + (1.0 - w) * from_far);
+}
+
+// Pixel (r, c) of a projection of rows × columns (its rows `row_stride` values apart) padded to a
+// larger image in which it starts at (top, left): outside it, the nearest border pixel (edge
+// replication, see phase_retrieval.hpp).
+TOMO_HD inline float edge_padded(const float* projection, int rows, int columns, long long row_stride, int top, int left,
+                                 int r, int c) {
+  int source_r = r - top, source_c = c - left;
+  source_r = source_r < 0 ? 0 : (source_r >= rows ? rows - 1 : source_r);
+  source_c = source_c < 0 ? 0 : (source_c >= columns ? columns - 1 : source_c);
+  return projection[source_r * row_stride + source_c];
+}
+
+}  // namespace tomo
