@@ -12,12 +12,7 @@ rows=${ROWS:-1800}
 projections=${PROJECTIONS:-1800}
 mkdir -p "$work"
 scan="$work/full.tdf"
-measure() {  # measure LABEL COMMAND...: prints wall seconds and peak RSS
-  local label=$1; shift
-  /usr/bin/time -f "$label: wall %e s, peak RSS %M KiB, user %U s, sys %S s" "$@" > "$work/$label.log" 2> "$work/$label.time" \
-    || { cat "$work/$label.log" "$work/$label.time"; exit 1; }
-  tail -n 1 "$work/$label.time"
-}
+source bench/measure.sh  # measure LABEL COMMAND...
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(lscpu | sed -n 's/^Model name: *//p')"
 echo "scan: $projections projections x $rows rows x 2048 columns"
 measure simulate "$bin" simulate --out "$scan" --projections "$projections" --rows "$rows" --columns 2048 --seed 1 --no-truth

@@ -8,12 +8,7 @@ bin=${TOMO_BUILD_DIR:-build}/cli/tomoedge
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
 scan="$work/bench.tdf"
-measure() {  # measure LABEL COMMAND...: prints wall seconds and peak RSS
-  local label=$1; shift
-  /usr/bin/time -f "$label: wall %e s, peak RSS %M KiB, user %U s, sys %S s" "$@" > "$work/$label.log" 2> "$work/$label.time" \
-    || { cat "$work/$label.log" "$work/$label.time"; exit 1; }
-  tail -n 1 "$work/$label.time"
-}
+source bench/measure.sh  # measure LABEL COMMAND...
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(lscpu | sed -n 's/^Model name: *//p')"
 measure simulate "$bin" simulate --out "$scan" --projections 1800 --rows 64 --columns 2048 --seed 1
 measure recon "$bin" recon "$scan" --out "$work/slices" --filter shepp-logan
