@@ -118,9 +118,25 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     spdlog::info("output range {} to {}: the {}% and {}% percentiles of slice {}", recorded.out_min(), recorded.out_max(),
                  p.auto_range_percent(), 100.0 - p.auto_range_percent(), preview_row);
   }
+  // STP's post-processing crop: the part of each slice that is written.
+  const Range kept_rows{p.slice_crop_top(), width - p.slice_crop_bottom()};
+  const Range kept_columns{p.slice_crop_left(), width - p.slice_crop_right()};
+  if (kept_rows.size() <= 0 || kept_columns.size() <= 0)
+    fail("--slice-crop {}:{}:{}:{} leaves nothing of the {} x {} slices", p.slice_crop_top(), p.slice_crop_bottom(),
+         p.slice_crop_left(), p.slice_crop_right(), width, width);
+  const auto kept_part = [&](std::span<const float> slice) {
+    std::vector<float> kept;
+    kept.reserve(static_cast<std::size_t>(kept_rows.size()) * static_cast<std::size_t>(kept_columns.size()));
+    for (int r = kept_rows.begin; r < kept_rows.end; ++r) {
+      const auto row = slice.subspan(static_cast<std::size_t>(r) * static_cast<std::size_t>(width) + static_cast<std::size_t>(kept_columns.begin),
+                                     static_cast<std::size_t>(kept_columns.size()));
+      kept.insert(kept.end(), row.begin(), row.end());
+    }
+    return kept;
+  };
   OutputSpec output{request.output_folder, p.prefix(), parse_output_format(p.format()), parse_pixel_type(p.output_type()),
                     recorded.out_min(), recorded.out_max()};
-  auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), width,
+  auto writer = make_slice_writer(output, plan.rows.begin, plan.rows.size(), kept_columns.size(), kept_rows.size(),
                                   {info.path.string(), params_to_json(recorded), TOMO_VERSION});
 
   // Three stages, one thread each, with at most one slab waiting between two stages: reading the
@@ -137,9 +153,11 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
     auto slice_writer = stage(write_error, [&] {
       while (auto slab = to_write.pop()) {
         for (int r = slab->rows.begin; r < slab->rows.end; ++r) {
-          const std::span<const float> slice(slab->slices.data() + static_cast<std::size_t>(r - slab->rows.begin) * slice_size, slice_size);
+          const std::span<const float> whole(slab->slices.data() + static_cast<std::size_t>(r - slab->rows.begin) * slice_size, slice_size);
+          const auto slice = kept_part(whole);
           writer->write(r, slice);
-          if (r == preview_row && request.preview_png) write_png_preview(*request.preview_png, slice, width, width);
+          if (r == preview_row && request.preview_png)
+            write_png_preview(*request.preview_png, slice, kept_columns.size(), kept_rows.size());
           if (request.on_progress) request.on_progress(r - plan.rows.begin + 1, plan.rows.size());
         }
         spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", slab->rows.begin, slab->rows.end,

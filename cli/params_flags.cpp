@@ -46,15 +46,26 @@ void apply_compound_flags(const ParamsFlags& f, ReconParams& o) {
     if (!from.empty()) o.set_slice_from(static_cast<int>(to_number(from, "--slices")));
     o.set_slice_to(to.empty() ? -1 : static_cast<int>(to_number(to, "--slices")));
   }
-  if (!f.crop.empty()) {  // STP's top:bottom:left:right, pixels removed from each edge
+  const auto four = [&](const std::string& text, const char* flag) {  // STP's top:bottom:left:right
     std::vector<int> parts;
-    std::stringstream in(f.crop);
-    for (std::string part; std::getline(in, part, ':');) parts.push_back(static_cast<int>(to_number(part, "--crop")));
-    if (parts.size() != 4) fail("--crop '{}' must be TOP:BOTTOM:LEFT:RIGHT", f.crop);
+    std::stringstream in(text);
+    for (std::string part; std::getline(in, part, ':');) parts.push_back(static_cast<int>(to_number(part, flag)));
+    if (parts.size() != 4) fail("{} '{}' must be TOP:BOTTOM:LEFT:RIGHT", flag, text);
+    return parts;
+  };
+  if (!f.crop.empty()) {  // pixels removed from each edge of the projections
+    const auto parts = four(f.crop, "--crop");
     o.set_crop_top(parts[0]);
     o.set_crop_bottom(parts[1]);
     o.set_crop_left(parts[2]);
     o.set_crop_right(parts[3]);
+  }
+  if (!f.slice_crop.empty()) {  // and from each edge of the slices
+    const auto parts = four(f.slice_crop, "--slice-crop");
+    o.set_slice_crop_top(parts[0]);
+    o.set_slice_crop_bottom(parts[1]);
+    o.set_slice_crop_left(parts[2]);
+    o.set_slice_crop_right(parts[3]);
   }
   if (!f.angles_file.empty()) {
     std::stringstream in(read_text_file(f.angles_file, "--angles-file"));
@@ -168,6 +179,7 @@ void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set) {
                      "MIN:MAX mapped onto the integer output type, or auto[:P] (the P and 100 - P percentiles of the "
                      "middle slice; P = 0.1 by default)");
   output->add_option("--convert", flags.convert, "STP's output conversion: linear8:MIN;MAX, linear16:MIN;MAX or float32");
+  output->add_option("--slice-crop", flags.slice_crop, "Pixels cut off each slice's edges before writing: TOP:BOTTOM:LEFT:RIGHT");
   text(output, "--units", &ReconParams::set_output_units, "per-pixel or per-cm (needs a pixel size)");
 }
 

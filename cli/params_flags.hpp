@@ -14,7 +14,7 @@ class App;
 namespace tomo::cli {
 
 struct ParamsFlags {
-  std::string params_file, slices, crop, angles, angles_file, range, memory, air, projections, convert, unsharp;
+  std::string params_file, slices, crop, slice_crop, angles, angles_file, range, memory, air, projections, convert, unsharp;
   ReconParams overrides;  // only the fields given on the command line
 };
 

@@ -31,9 +31,9 @@ std::string iso_date_now() {
 
 }  // namespace
 
-NxTomoProcFile::NxTomoProcFile(const std::filesystem::path& path, int first_row, int rows, int n, PixelType type,
-                               float low, float high, const Provenance& provenance)
-    : path_(path), first_row_(first_row), rows_(rows), n_(n), type_(type), low_(low), high_(high) {
+NxTomoProcFile::NxTomoProcFile(const std::filesystem::path& path, int first_row, int rows, int width, int height,
+                               PixelType type, float low, float high, const Provenance& provenance)
+    : path_(path), first_row_(first_row), rows_(rows), width_(width), height_(height), type_(type), low_(low), high_(high) {
   file_ = h5::create_file(path_);
   auto entry = h5::create_group(file_.get(), "/entry", "NXentry");
   h5::write_string(entry.get(), "definition", "NXtomoproc");
@@ -41,9 +41,9 @@ NxTomoProcFile::NxTomoProcFile(const std::filesystem::path& path, int first_row,
   auto data = h5::create_group(file_.get(), "/entry/data", "NXdata");
   h5::write_attribute(data.get(), "signal", "data");
 
-  const hsize_t shape[] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(n), static_cast<hsize_t>(n)};
+  const hsize_t shape[] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(height), static_cast<hsize_t>(width)};
   volume_ = h5::create_dataset(file_.get(), "/entry/data/data", file_type(type), shape,
-                               {.chunk = {1, static_cast<hsize_t>(n), static_cast<hsize_t>(n)}});
+                               {.chunk = {1, static_cast<hsize_t>(height), static_cast<hsize_t>(width)}});
   std::vector<std::int32_t> z(static_cast<std::size_t>(rows));
   for (int i = 0; i < rows; ++i) z[static_cast<std::size_t>(i)] = first_row + i;
   h5::write_array<std::int32_t>(file_.get(), "/entry/data/z", H5T_STD_I32LE, z);
@@ -59,10 +59,10 @@ NxTomoProcFile::NxTomoProcFile(const std::filesystem::path& path, int first_row,
 
 void NxTomoProcFile::write(int row, std::span<const float> slice) {
   const int index = row - first_row_;
-  if (!volume_ || index < 0 || index >= rows_ || slice.size() != static_cast<std::size_t>(n_) * static_cast<std::size_t>(n_))
+  if (!volume_ || index < 0 || index >= rows_ || slice.size() != static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_))
     fail("{}: cannot write slice of row {} (volume holds rows {} to {})", path_.string(), row, first_row_, first_row_ + rows_ - 1);
   const hsize_t start[] = {static_cast<hsize_t>(index), 0, 0};
-  const hsize_t count[] = {1, static_cast<hsize_t>(n_), static_cast<hsize_t>(n_)};
+  const hsize_t count[] = {1, static_cast<hsize_t>(height_), static_cast<hsize_t>(width_)};
   if (type_ == PixelType::float32) {
     h5::write_block<float>(volume_, start, count, slice);
     return;

@@ -18,15 +18,16 @@ struct Provenance;
 
 class NxTomoProcFile {
  public:
-  NxTomoProcFile(const std::filesystem::path& path, int first_row, int rows, int n, PixelType type, float low,
-                 float high, const Provenance& provenance);
+  // Slices of height × width (rows × columns of the image).
+  NxTomoProcFile(const std::filesystem::path& path, int first_row, int rows, int width, int height, PixelType type,
+                 float low, float high, const Provenance& provenance);
   void write(int row, std::span<const float> slice);
   // Flushes and closes the file; further writes are an error.
   void close();
 
  private:
   std::filesystem::path path_;
-  int first_row_, rows_, n_;
+  int first_row_, rows_, width_, height_;
   PixelType type_;
   float low_, high_;
   h5::File file_;

@@ -62,6 +62,10 @@ ReconParams default_params() {
   p.set_out_min(0.0f);
   p.set_out_max(0.0f);
   p.set_auto_range_percent(0.0f);
+  p.set_slice_crop_top(0);
+  p.set_slice_crop_bottom(0);
+  p.set_slice_crop_left(0);
+  p.set_slice_crop_right(0);
   p.set_rotation_deg(0.0);
   p.set_half_acquisition(false);
   p.set_threads(0);
@@ -164,6 +168,10 @@ void validate(const ReconParams& p) {
     fail("ReconParams.prefix = '{}' must be a non-empty file name prefix without '/'", p.prefix());
   check_member("output_type", p.output_type(), {"float32", "uint16", "uint8"});
   check_range("auto_range_percent", p.auto_range_percent(), 0.0f, 20.0f, "[0, 20] (0 = out_min/out_max as given)");
+  check_range("slice_crop_top", p.slice_crop_top(), 0, 1 << 20, "[0, 1048576]");
+  check_range("slice_crop_bottom", p.slice_crop_bottom(), 0, 1 << 20, "[0, 1048576]");
+  check_range("slice_crop_left", p.slice_crop_left(), 0, 1 << 20, "[0, 1048576]");
+  check_range("slice_crop_right", p.slice_crop_right(), 0, 1 << 20, "[0, 1048576]");
   if (p.output_type() != "float32" && p.auto_range_percent() == 0.0f) {
     if (!std::isfinite(p.out_min()) || !std::isfinite(p.out_max()) || !(p.out_min() < p.out_max()))
       fail("ReconParams.out_min = {} and out_max = {}: {} output needs a finite range with out_min < out_max "

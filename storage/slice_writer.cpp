@@ -46,11 +46,11 @@ void prepare_folder(const fs::path& folder) {
 
 class TiffStackWriter final : public SliceWriter {
  public:
-  TiffStackWriter(OutputSpec spec, int n) : spec_(std::move(spec)), n_(n) {}
+  TiffStackWriter(OutputSpec spec, int width, int height) : spec_(std::move(spec)), width_(width), height_(height) {}
 
   void write(int row, std::span<const float> slice) override {
     write_atomically(path_of(row), [&](const fs::path& temporary) {
-      write_tiff(temporary, slice, n_, n_, spec_.type, spec_.low, spec_.high);
+      write_tiff(temporary, slice, width_, height_, spec_.type, spec_.low, spec_.high);
     });
   }
   void finish() override {}
@@ -58,14 +58,14 @@ class TiffStackWriter final : public SliceWriter {
 
  private:
   OutputSpec spec_;
-  int n_;
+  int width_, height_;
 };
 
 class VolumeWriter final : public SliceWriter {
  public:
-  VolumeWriter(const OutputSpec& spec, int first_row, int rows, int n, const Provenance& provenance)
+  VolumeWriter(const OutputSpec& spec, int first_row, int rows, int width, int height, const Provenance& provenance)
       : path_(spec.folder / (spec.prefix + ".h5")),
-        volume_(fs::path(path_) += ".part", first_row, rows, n, spec.type, spec.low, spec.high, provenance) {}
+        volume_(fs::path(path_) += ".part", first_row, rows, width, height, spec.type, spec.low, spec.high, provenance) {}
   ~VolumeWriter() override {
     if (!finished_) {
       volume_.close();
@@ -89,11 +89,11 @@ class VolumeWriter final : public SliceWriter {
 
 }  // namespace
 
-std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int n,
+std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int width, int height,
                                                const Provenance& provenance) {
   prepare_folder(spec.folder);
-  if (spec.format == OutputFormat::tiff) return std::make_unique<TiffStackWriter>(spec, n);
-  return std::make_unique<VolumeWriter>(spec, first_row, rows, n, provenance);
+  if (spec.format == OutputFormat::tiff) return std::make_unique<TiffStackWriter>(spec, width, height);
+  return std::make_unique<VolumeWriter>(spec, first_row, rows, width, height, provenance);
 }
 
 }  // namespace tomo

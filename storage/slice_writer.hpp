@@ -34,7 +34,7 @@ struct Provenance {
 class SliceWriter {
  public:
   virtual ~SliceWriter() = default;
-  // Writes the n × n slice of detector row `row` (one of the rows the writer was made for).
+  // Writes the height × width slice of detector row `row` (one of the rows the writer was made for).
   virtual void write(int row, std::span<const float> slice) = 0;
   // Makes the output visible under its final names. Without finish(), an HDF5 volume is removed.
   virtual void finish() = 0;
@@ -43,8 +43,8 @@ class SliceWriter {
 };
 
 // Creates the output folder if needed and checks it is writable (tomo::Error otherwise).
-// `first_row`, `rows`: the detector rows that will be written; `n`: the slice width.
-std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int n,
+// `first_row`, `rows`: the detector rows that will be written; slices of height × width.
+std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int width, int height,
                                                const Provenance& provenance);
 
 // Writes `path` by calling write_to(temporary path), then renaming: a crash or an exception

@@ -55,20 +55,24 @@ TEST(TiffImage, MissingOrCorruptFilesAreNamed) {
 
 TEST(SliceWriter, TiffStackNamesSlicesByDetectorRow) {
   const auto dir = tomo::test::scratch_dir("stack");
+  // Slices cropped after the reconstruction need not be square: 8 wide, 5 high.
   auto writer = tomo::make_slice_writer({dir / "out", "recon", tomo::OutputFormat::tiff, tomo::PixelType::float32, 0, 1},
-                                        100, 2, 8, {});
-  const auto slice = ramp_image(8, 8);
+                                        100, 2, 8, 5, {});
+  const auto slice = ramp_image(8, 5);
   writer->write(100, slice);
   writer->write(101, slice);
   writer->finish();
   EXPECT_EQ(writer->path_of(101), dir / "out" / "recon_0101.tif");
-  EXPECT_EQ(tomo::read_tiff(dir / "out" / "recon_0100.tif").pixels, slice);
+  const auto image = tomo::read_tiff(dir / "out" / "recon_0100.tif");
+  EXPECT_EQ(image.width, 8);
+  EXPECT_EQ(image.height, 5);
+  EXPECT_EQ(image.pixels, slice);
   for (auto& entry : fs::directory_iterator(dir / "out")) EXPECT_EQ(entry.path().extension(), ".tif");
 }
 
 TEST(SliceWriter, Hdf5VolumeIsNxTomoProcWithProvenance) {
   const auto dir = tomo::test::scratch_dir("volume");
-  auto writer = tomo::make_slice_writer({dir, "vol", tomo::OutputFormat::hdf5, tomo::PixelType::float32, 0, 1}, 10, 3, 8,
+  auto writer = tomo::make_slice_writer({dir, "vol", tomo::OutputFormat::hdf5, tomo::PixelType::float32, 0, 1}, 10, 3, 8, 8,
                                         {"/data/scan.tdf", R"({"filter": "hann"})", "9.9"});
   const auto slice = ramp_image(8, 8);
   for (int row = 10; row < 13; ++row) writer->write(row, slice);
@@ -92,7 +96,7 @@ TEST(SliceWriter, Hdf5VolumeIsNxTomoProcWithProvenance) {
 TEST(SliceWriter, AnUnfinishedVolumeLeavesNothingBehind) {
   const auto dir = tomo::test::scratch_dir("abandoned");
   {
-    auto writer = tomo::make_slice_writer({dir, "vol", tomo::OutputFormat::hdf5, tomo::PixelType::uint16, 0, 1}, 0, 2, 8, {});
+    auto writer = tomo::make_slice_writer({dir, "vol", tomo::OutputFormat::hdf5, tomo::PixelType::uint16, 0, 1}, 0, 2, 8, 8, {});
     writer->write(0, ramp_image(8, 8));
   }  // e.g. an exception in the reconstruction
   EXPECT_TRUE(fs::is_empty(dir));
@@ -104,12 +108,12 @@ TEST(SliceWriter, UnwritableFolderIsRefused) {
     const auto dir = tomo::test::scratch_dir("unwritable");
     std::ofstream(dir / "file") << "x";
     EXPECT_THROW(tomo::make_slice_writer({dir / "file" / "out", "s", tomo::OutputFormat::tiff, tomo::PixelType::float32, 0, 1},
-                                         0, 1, 8, {}),
+                                         0, 1, 8, 8, {}),
                  tomo::Error);
     return;
   }
   EXPECT_THROW(tomo::make_slice_writer({"/proc/tomoedge", "s", tomo::OutputFormat::tiff, tomo::PixelType::float32, 0, 1}, 0,
-                                       1, 8, {}),
+                                       1, 8, 8, {}),
                tomo::Error);
 }
 

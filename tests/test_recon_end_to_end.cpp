@@ -236,6 +236,24 @@ TEST_F(ReconEndToEnd, AutomaticRangeForIntegerOutput) {
   EXPECT_NE(bad.output.find("expected linear8:MIN;MAX, linear16:MIN;MAX or float32"), std::string::npos) << bad.output;
 }
 
+// STP's post-processing crop: the written slice is the part of the full slice it names.
+TEST_F(ReconEndToEnd, SliceCropWritesThePartOfTheSlice) {
+  const auto whole = reconstruct("uncropped", "--cor-offset 3 --method fbp", 0, 1);
+  const fs::path out = *dir_ / "cropped";
+  const auto r = run_tomoedge(fmt::format("recon {} --out {} --slices 0:1 --cor-offset 3 --method fbp --slice-crop 5:7:11:2",
+                                          scan().string(), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto cropped = tomo::read_tiff(out / "slice_0000.tif");
+  ASSERT_EQ(cropped.width, kColumns - 13);
+  ASSERT_EQ(cropped.height, kColumns - 12);
+  for (int row = 0; row < cropped.height; ++row)
+    for (int j = 0; j < cropped.width; ++j)
+      ASSERT_EQ(cropped.pixels[row * cropped.width + j], whole[0][(row + 5) * kColumns + j + 11]) << row << ", " << j;
+  const auto nothing = run_tomoedge(fmt::format("recon {} --out {} --slice-crop 64:64:0:0", scan().string(), out.string()));
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_NE(nothing.output.find("leaves nothing"), std::string::npos) << nothing.output;
+}
+
 TEST_F(ReconEndToEnd, KnownCentreOffsetGivesTheBestSlice) {
   const auto region = tomo::disc_region(kColumns, 0.95f);
   const auto expected = truth(1);
