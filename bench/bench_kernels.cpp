@@ -17,6 +17,7 @@
 #include "kernels/correction.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/gridrec.hpp"
+#include "kernels/preprocessing_cuda.hpp"
 #include "kernels/parallel.hpp"
 
 namespace {
@@ -148,7 +149,7 @@ void BM_CudaSliceEndToEnd(benchmark::State& state) {
   std::vector<float> slice(static_cast<std::size_t>(kColumns) * kColumns);
   for (auto _ : state) {
     auto sinogram = raw;
-    tomo::cuda::correct_projections(sinogram, kProjections, flat_field, true, {});
+    tomo::cuda::correct_projections(sinogram, kProjections, flat_field, {});
     tomo::cuda::reconstruct(settings, sinogram, 1, slice);
     benchmark::DoNotOptimize(slice.data());
   }

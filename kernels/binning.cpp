@@ -1,6 +1,7 @@
 #include "kernels/binning.hpp"
 
 #include "kernels/error.hpp"
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
 
@@ -12,18 +13,9 @@ std::vector<float> bin_pixels(std::span<const float> frames, int rows, int frame
   const std::size_t out_columns = n / b;
   if (frames.size() != static_cast<std::size_t>(rows) * f * n)
     fail("binning: {} values do not make {} rows x {} frames x {} columns", frames.size(), rows, frame_count, columns);
-  std::vector<float> out(out_rows * f * out_columns, 0.0f);
-  const float scale = 1.0f / static_cast<float>(b * b);
-  for (std::size_t r = 0; r < out_rows; ++r)
-    for (std::size_t frame = 0; frame < f; ++frame) {
-      float* binned = out.data() + (r * f + frame) * out_columns;
-      for (std::size_t k = 0; k < b; ++k) {
-        const float* line = frames.data() + ((r * b + k) * f + frame) * n;
-        for (std::size_t j = 0; j < out_columns; ++j)
-          for (std::size_t i = 0; i < b; ++i) binned[j] += line[j * b + i];
-      }
-      for (std::size_t j = 0; j < out_columns; ++j) binned[j] *= scale;
-    }
+  std::vector<float> out(out_rows * f * out_columns);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = binned_value(frames.data(), frame_count, columns, factor, static_cast<int>(out_columns), static_cast<long long>(i));
   return out;
 }
 

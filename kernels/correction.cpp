@@ -7,6 +7,7 @@
 #include "kernels/error.hpp"
 #include "kernels/outliers.hpp"
 #include "kernels/parallel.hpp"
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
 namespace {
@@ -37,16 +38,6 @@ void line_transmission_dynamic(float* values, std::size_t n, const float* dark, 
   }
 }
 
-// Divides the line by the mean transmission of its air columns.
-void normalise_to_air(float* values, std::size_t n, std::size_t left, std::size_t right) {
-  double sum = 0;
-  for (std::size_t c = 0; c < left; ++c) sum += values[c];
-  for (std::size_t c = n - right; c < n; ++c) sum += values[c];
-  const double air = sum / static_cast<double>(left + right);
-  if (!(air > 0.0) || !std::isfinite(air)) return;  // nothing usable in the air: leave the line as it is
-  const float scale = static_cast<float>(1.0 / air);
-  for (std::size_t c = 0; c < n; ++c) values[c] *= scale;
-}
 
 }  // namespace
 
@@ -85,7 +76,7 @@ CorrectionCounts correct_projections(std::span<float> sinograms, int projections
                           flat_field.two_references() ? flat_field.after_weight[projection] : 0.0f, options.saturation);
       // Transmission 1 (no attenuation) stands in for a line with no valid pixel at all.
       repaired_here += interpolate_invalid({values, n}, 1.0f);
-      if (air) normalise_to_air(values, n, static_cast<std::size_t>(options.air_left), static_cast<std::size_t>(options.air_right));
+      if (air) normalise_line_to_air(values, static_cast<int>(n), options.air_left, options.air_right);
       if (!log_in_first_pass) continue;
       for (std::size_t c = 0; c < n; ++c) {
         bool was_clamped = false;

@@ -12,7 +12,7 @@ bool device_available(std::string* why) {
   return false;
 }
 
-std::int64_t correct_projections(std::span<float>, int, const FlatField&, bool, TransmissionBounds) {
+CorrectionCounts correct_projections(std::span<float>, int, const FlatField&, const CorrectionOptions&) {
   fail("this build of tomoedge has no CUDA kernels");
 }
 
@@ -25,6 +25,8 @@ void reconstruct_gridrec(const GridrecReconstructor&, std::span<const float>, in
 }
 
 std::int64_t remove_zingers(std::span<float>, int, int, int, float) { fail("this build of tomoedge has no CUDA kernels"); }
+
+std::vector<float> bin_pixels(std::span<const float>, int, int, int, int) { fail("this build of tomoedge has no CUDA kernels"); }
 
 std::vector<float> stitch_half_acquisition(std::span<const float>, int, int, int, double) {
   fail("this build of tomoedge has no CUDA kernels");

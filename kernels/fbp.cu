@@ -6,33 +6,12 @@
 #include <vector>
 
 #include "kernels/backprojection_math.hpp"
-#include "kernels/correction_math.hpp"
 #include "kernels/cuda_support.cuh"
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/ramp_filter.hpp"
 
 namespace tomo::cuda {
 namespace {
-
-// `gain_after` and `after_weight` are null with one set of flats.
-__global__ void correction_kernel(float* values, const float* dark, const float* inverse_gain, const float* gain_after,
-                                  const float* after_weight, std::size_t lines, int projections, int columns,
-                                  bool minus_log, TransmissionBounds bounds, unsigned long long* clamped) {
-  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (i >= lines * columns) return;
-  const std::size_t line = i / columns, row = line / projections, column = i % columns;
-  const std::size_t pixel = row * columns + column;
-  const float gain = gain_after ? blended_inverse_gain(inverse_gain[pixel], gain_after[pixel], after_weight[line % projections])
-                                : inverse_gain[pixel];
-  const float transmission = flat_corrected(values[i], dark[pixel], gain);
-  if (minus_log) {
-    bool was_clamped = false;
-    values[i] = clamped_minus_log(transmission, bounds, &was_clamped);
-    if (was_clamped) atomicAdd(clamped, 1ull);
-  } else {
-    values[i] = transmission;
-  }
-}
 
 // Copies each detector row into its zero-padded transform line.
 __global__ void pad_kernel(const float* rows, float* padded, std::size_t lines, int columns, int length) {
@@ -97,31 +76,6 @@ bool device_available(std::string* why) {
     return false;
   }
   return true;
-}
-
-std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
-                                 bool minus_log, TransmissionBounds bounds) {
-  const std::size_t lines = static_cast<std::size_t>(flat_field.rows) * projections;
-  const std::size_t count = lines * flat_field.columns;
-  if (sinograms.size() != count) cuda_fail("CUDA correction: the sinogram size does not match the flat field");
-  if (flat_field.two_references() && flat_field.after_weight.size() != static_cast<std::size_t>(projections))
-    cuda_fail("CUDA correction: one flat weight per projection is needed");
-  DeviceBuffer<float> values(count), dark(flat_field.dark), gain(flat_field.inverse_gain);
-  // With one set of flats these stay empty (one element, never read): the kernel gets null.
-  const bool two = flat_field.two_references();
-  DeviceBuffer<float> gain_after(two ? flat_field.inverse_gain_after : std::vector<float>(1)),
-      weights(two ? flat_field.after_weight : std::vector<float>(1));
-  DeviceBuffer<unsigned long long> clamped(1);
-  values.upload(sinograms.data());
-  clamped.zero();
-  correction_kernel<<<blocks_for(count, 256), 256>>>(values.get(), dark.get(), gain.get(), two ? gain_after.get() : nullptr,
-                                                     two ? weights.get() : nullptr, lines, projections,
-                                                     flat_field.columns, minus_log, bounds, clamped.get());
-  check(cudaGetLastError(), "correction kernel");
-  values.download(sinograms.data());
-  unsigned long long clamped_count = 0;
-  clamped.download(&clamped_count);
-  return static_cast<std::int64_t>(clamped_count);
 }
 
 void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out) {

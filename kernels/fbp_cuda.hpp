@@ -1,6 +1,6 @@
 #pragma once
-// The GPU path of the reconstruction: flat/dark correction and -log, ramp filter with cuFFT,
-// backprojection, and gridrec (kernels/gridrec.cu). Same contracts as the CPU functions (flat_field.hpp, fbp.hpp) and the same
+// The GPU path of the reconstruction: ramp filter with cuFFT, backprojection, and gridrec
+// (kernels/gridrec.cu); the corrections before it are in preprocessing_cuda.hpp. Same contracts as the CPU functions (flat_field.hpp, fbp.hpp) and the same
 // per-element math (correction_math.hpp, ramp_filter_math.hpp, backprojection_math.hpp), so
 // the CPU tests check the arithmetic the GPU runs. Built only when nvcc was found.
 #include <cstdint>
@@ -16,13 +16,6 @@ namespace tomo::cuda {
 // True when this build has CUDA kernels and a usable device; otherwise `why` says what is
 // missing (no CUDA in this build, no driver, no device).
 bool device_available(std::string* why);
-
-// The per-pixel part of tomo::correct_projections on the GPU: flat/dark correction (one or two
-// sets of flats) and −log with clamping; returns the clamped count. NaN/Inf and saturated pixels
-// are clamped here, not interpolated from their line as on the CPU: the batch pipeline corrects
-// on the CPU for that reason, and uses the GPU for the reconstruction.
-std::int64_t correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
-                                 bool minus_log, TransmissionBounds bounds);
 
 // As FbpReconstructor::reconstruct, on the GPU (the sinograms are left unfiltered on the host).
 void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out);

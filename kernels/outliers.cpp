@@ -9,30 +9,7 @@
 
 namespace tomo {
 std::int64_t interpolate_invalid(std::span<float> line, float fill) {
-  const std::size_t n = line.size();
-  std::int64_t replaced = 0;
-  std::size_t c = 0;
-  while (c < n) {
-    if (std::isfinite(line[c])) {
-      ++c;
-      continue;
-    }
-    std::size_t end = c;  // [c, end) is a run of invalid values
-    while (end < n && !std::isfinite(line[end])) ++end;
-    const bool has_left = c > 0, has_right = end < n;
-    const float left = has_left ? line[c - 1] : 0.0f, right = has_right ? line[end] : 0.0f;
-    for (std::size_t k = c; k < end; ++k) {
-      if (has_left && has_right) {
-        const float w = static_cast<float>(k - c + 1) / static_cast<float>(end - c + 1);
-        line[k] = left + w * (right - left);
-      } else {
-        line[k] = has_left ? left : has_right ? right : fill;
-      }
-    }
-    replaced += static_cast<std::int64_t>(end - c);
-    c = end;
-  }
-  return replaced;
+  return interpolate_invalid_line(line.data(), static_cast<int>(line.size()), fill);
 }
 
 std::int64_t remove_zingers(std::span<float> sinogram, int projections, int columns, float threshold) {

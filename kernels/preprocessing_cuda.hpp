@@ -7,13 +7,23 @@
 #include <span>
 #include <vector>
 
+#include "kernels/correction.hpp"
 #include "kernels/phase_retrieval.hpp"
 
 namespace tomo::cuda {
 
+// As tomo::correct_projections: flat/dark correction with one or two sets of flats or dynamic
+// flats, invalid and saturated pixels interpolated from their line, air normalisation, zinger
+// removal and −log, with the same counts.
+CorrectionCounts correct_projections(std::span<float> sinograms, int projections, const FlatField& flat_field,
+                                     const CorrectionOptions& options);
+
 // As tomo::remove_zingers on each of `rows` sinograms laid out (row, projection, column);
 // returns how many values were replaced.
 std::int64_t remove_zingers(std::span<float> sinograms, int rows, int projections, int columns, float threshold);
+
+// As tomo::bin_pixels.
+std::vector<float> bin_pixels(std::span<const float> frames, int rows, int frame_count, int columns, int factor);
 
 // As tomo::stitch_half_acquisition.
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,

@@ -9,6 +9,58 @@
 
 namespace tomo {
 
+// Replaces every non-finite value of line[0..n) by linear interpolation between the nearest
+// finite values left and right of it (the nearest one at the ends; `fill` when there is none);
+// returns how many (see interpolate_invalid in outliers.hpp).
+TOMO_HD inline long long interpolate_invalid_line(float* line, int n, float fill) {
+  long long replaced = 0;
+  int c = 0;
+  while (c < n) {
+    if (isfinite(line[c])) {
+      ++c;
+      continue;
+    }
+    int end = c;  // [c, end) is a run of invalid values
+    while (end < n && !isfinite(line[end])) ++end;
+    const bool has_left = c > 0, has_right = end < n;
+    const float left = has_left ? line[c - 1] : 0.0f, right = has_right ? line[end] : 0.0f;
+    for (int k = c; k < end; ++k) {
+      if (has_left && has_right) line[k] = left + static_cast<float>(k - c + 1) / static_cast<float>(end - c + 1) * (right - left);
+      else line[k] = has_left ? left : has_right ? right : fill;
+    }
+    replaced += end - c;
+    c = end;
+  }
+  return replaced;
+}
+
+// Divides line[0..n) by the mean of its first `left` and last `right` values (air columns),
+// unless that mean is not positive and finite (see CorrectionOptions in correction.hpp).
+TOMO_HD inline void normalise_line_to_air(float* line, int n, int left, int right) {
+  double sum = 0;
+  for (int c = 0; c < left; ++c) sum += line[c];
+  for (int c = n - right; c < n; ++c) sum += line[c];
+  const double air = sum / (left + right);
+  if (!(air > 0.0) || !isfinite(air)) return;  // nothing usable in the air: leave the line as it is
+  const float scale = static_cast<float>(1.0 / air);
+  for (int c = 0; c < n; ++c) line[c] *= scale;
+}
+
+// Value i of binned frames laid out (row, frame, column) with `out_columns` = columns / factor,
+// from frames (row, frame, column) of `columns`: the mean of its factor × factor block (see
+// bin_pixels in binning.hpp).
+TOMO_HD inline float binned_value(const float* frames, int frame_count, int columns, int factor, int out_columns,
+                                  long long i) {
+  const long long out_column = i % out_columns, line = i / out_columns;
+  const long long frame = line % frame_count, out_row = line / frame_count;
+  float sum = 0.0f;
+  for (int k = 0; k < factor; ++k) {
+    const float* source = frames + ((out_row * factor + k) * frame_count + frame) * columns + out_column * factor;
+    for (int j = 0; j < factor; ++j) sum += source[j];
+  }
+  return sum / static_cast<float>(factor * factor);
+}
+
 TOMO_HD inline float median_of_3(float a, float b, float c) {
   const float low = a < b ? a : b, high = a < b ? b : a;
   return low > c ? low : (high < c ? high : c);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/gridrec.hpp"
+#include "kernels/binning.hpp"
 #include "kernels/half_acquisition.hpp"
 #include "kernels/outliers.hpp"
 #include "kernels/preprocessing_cuda.hpp"
@@ -50,7 +52,7 @@ TEST_F(CudaPath, CorrectionMatchesTheCpu) {
   auto cpu = random_values(rows * projections * columns, 50, 12000, 3);
   auto gpu = cpu;
   const auto cpu_clamped = tomo::correct_projections(cpu, projections, flat_field, {}, 2).clamped;
-  const auto gpu_clamped = tomo::cuda::correct_projections(gpu, projections, flat_field, true, {});
+  const auto gpu_clamped = tomo::cuda::correct_projections(gpu, projections, flat_field, {}).clamped;
   EXPECT_EQ(gpu_clamped, cpu_clamped);
   for (std::size_t i = 0; i < cpu.size(); ++i) ASSERT_NEAR(gpu[i], cpu[i], 1e-5f * (1 + std::abs(cpu[i]))) << i;
 }
@@ -115,6 +117,10 @@ TEST_F(CudaPath, PreprocessingStepsMatchTheCpu) {
   EXPECT_EQ(tomo::cuda::remove_zingers(gpu, rows, projections, columns, 0.1f), cpu_replaced);
   EXPECT_LT(tomo::test::relative_error(gpu, cpu), 1e-6);
 
+  const auto two_rows = std::span<const float>(cpu).first(static_cast<std::size_t>(2) * projections * columns);
+  const auto binned_cpu = tomo::bin_pixels(two_rows, 2, projections, columns, 2);
+  EXPECT_LT(tomo::test::relative_error(tomo::cuda::bin_pixels(two_rows, 2, projections, columns, 2), binned_cpu), 1e-6);
+
   for (const double axis : {14.25, 80.5}) {
     const auto stitched_cpu = tomo::stitch_half_acquisition(cpu, rows, projections, columns, axis, 2);
     const auto stitched_gpu = tomo::cuda::stitch_half_acquisition(cpu, rows, projections, columns, axis);
@@ -132,6 +138,35 @@ TEST_F(CudaPath, PreprocessingStepsMatchTheCpu) {
   retriever.apply_to_sinograms(phase_cpu, projections, 2);
   tomo::cuda::retrieve_phase(retriever, phase_gpu, projections);
   EXPECT_LT(tomo::test::relative_error(phase_gpu, phase_cpu), 1e-4);
+}
+
+// The whole GPU correction (two sets of flats, a dead pixel, NaN and saturated readings, air
+// normalisation, zingers) against the CPU's.
+TEST_F(CudaPath, FullCorrectionMatchesTheCpu) {
+  const int rows = 2, projections = 30, columns = 80;
+  auto dark = random_values(rows * columns, 90, 110, 11), before = random_values(rows * columns, 9000, 11000, 12),
+       after = random_values(rows * columns, 9500, 11500, 13);
+  before[7] = 50;  // dead
+  std::vector<int> chosen(projections);
+  for (int p = 0; p < projections; ++p) chosen[p] = p;
+  const auto weights = tomo::after_flat_weights(tomo::FlatMode::interpolate, chosen, projections, 0);
+  const auto flat_field = tomo::with_flats_after(tomo::make_flat_field(dark, before, rows, columns),
+                                                 tomo::make_flat_field(dark, after, rows, columns), weights);
+  auto cpu = random_values(static_cast<std::size_t>(rows) * projections * columns, 3000, 9000, 14);
+  cpu[100] = std::numeric_limits<float>::quiet_NaN();
+  cpu[200] = 65535;
+  cpu[300] = 30000;  // a zinger
+  auto gpu = cpu;
+  tomo::CorrectionOptions options;
+  options.saturation = 60000;
+  options.air_left = options.air_right = 5;
+  options.zinger_threshold = 0.2f;
+  const auto on_cpu = tomo::correct_projections(cpu, projections, flat_field, options, 2);
+  const auto on_gpu = tomo::cuda::correct_projections(gpu, projections, flat_field, options);
+  EXPECT_EQ(on_gpu.repaired, on_cpu.repaired);
+  EXPECT_EQ(on_gpu.zingers, on_cpu.zingers);
+  EXPECT_EQ(on_gpu.clamped, on_cpu.clamped);
+  EXPECT_LT(tomo::test::relative_error(gpu, cpu), 1e-5);
 }
 
 }  // namespace
