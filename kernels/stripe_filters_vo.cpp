@@ -29,16 +29,25 @@ struct SortedColumns {
 SortedColumns sort_columns(SinogramView sinogram) {
   const auto rows = static_cast<std::size_t>(sinogram.projections), columns = static_cast<std::size_t>(sinogram.columns);
   SortedColumns result{std::vector<float>(rows * columns), std::vector<std::int32_t>(rows * columns)};
-  std::vector<std::int32_t> index(rows);
-  for (std::size_t c = 0; c < columns; ++c) {
-    std::iota(index.begin(), index.end(), 0);
-    std::stable_sort(index.begin(), index.end(), [&](std::int32_t a, std::int32_t b) {
-      return sinogram.row(a)[c] < sinogram.row(b)[c];
-    });
+  // Columns are gathered a block at a time (16 floats of a row are one cache line) into
+  // (value, row) pairs, sorted where they lie contiguously, and put back a block at a time; equal
+  // values keep their row order (the pair compares the row second), as a stable sort would.
+  // Sorting row indices through the sinogram in place, a row apart in memory for every
+  // comparison, took vo-sort 196 ms a 2048 × 1800 slice, this 120 ms (bench/bench_preprocessing.cpp).
+  constexpr std::size_t kBlock = 16;
+  std::vector<std::vector<std::pair<float, std::int32_t>>> block(kBlock, std::vector<std::pair<float, std::int32_t>>(rows));
+  for (std::size_t first = 0; first < columns; first += kBlock) {
+    const std::size_t count = std::min(kBlock, columns - first);
     for (std::size_t k = 0; k < rows; ++k) {
-      result.order[k * columns + c] = index[k];
-      result.sorted[k * columns + c] = sinogram.row(index[k])[c];
+      const float* row = sinogram.row(static_cast<int>(k)) + first;
+      for (std::size_t b = 0; b < count; ++b) block[b][k] = {row[b], static_cast<std::int32_t>(k)};
     }
+    for (std::size_t b = 0; b < count; ++b) std::sort(block[b].begin(), block[b].end());
+    for (std::size_t k = 0; k < rows; ++k)
+      for (std::size_t b = 0; b < count; ++b) {
+        result.sorted[k * columns + first + b] = block[b][k].first;
+        result.order[k * columns + first + b] = block[b][k].second;
+      }
   }
   return result;
 }
