@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "kernels/error.hpp"
+#include "kernels/phase_retrieval.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/scan_simulator.hpp"
 #include "storage/scan_writer.hpp"
@@ -28,6 +29,7 @@ struct SimulateOptions {
   double pixel_size_um = 1.0;
   double distance_mm = 0.0;
   double energy_kev = 0.0;
+  double delta_over_beta = 0.0;  // > 0: propagation phase contrast (needs --energy and --distance)
   // Set when the flag was given (only given values are written to the file).
   bool has_distance = false;
   bool has_energy = false;
@@ -54,7 +56,23 @@ void run_simulate(const SimulateOptions& options) {
   if (options.has_distance) write.metadata.distance_mm = options.distance_mm;
   if (options.has_energy) write.metadata.energy_kev = options.energy_kev;
 
-  const ScanSimulator simulator(options.simulation);  // validates every simulation flag
+  SimulationParams simulation = options.simulation;
+  if (options.delta_over_beta > 0.0) {
+    if (!options.has_distance || !options.has_energy)
+      fail("--delta-beta {} (phase contrast) needs --energy KEV and --distance MM", options.delta_over_beta);
+    // The same α the phase retrieval inverts, from the same physics (phase_retrieval.hpp).
+    PhaseRetrieval physics;
+    physics.method = PhaseRetrieval::Method::generalised_paganin;
+    physics.energy_kev = options.energy_kev;
+    physics.distance_mm = options.distance_mm;
+    physics.pixel_size_um = options.pixel_size_um;
+    physics.delta_over_beta = options.delta_over_beta;
+    validate(physics);
+    simulation.phase_alpha = phase_filter_alpha(physics);
+  } else if (options.delta_over_beta < 0.0) {
+    fail("--delta-beta {} is out of range: allowed above 0 (0 = no phase contrast)", options.delta_over_beta);
+  }
+  const ScanSimulator simulator(simulation);  // validates every simulation flag
   const SimulationParams& p = simulator.params();
   spdlog::info("simulate: {} projections over {}°, {} rows × {} columns, axis at column {:.2f}, I0 = {} → {} ({})",
                p.projections, p.span_deg, p.rows, p.columns, simulator.axis(), p.photons, options.out,
@@ -103,6 +121,9 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--beam-flicker", sim.beam_flicker, "Relative rms of a random per-projection beam intensity")
       ->capture_default_str();
   command->add_option("--zingers", sim.zinger_fraction, "Fraction of projection pixels hit by a zinger")
+      ->capture_default_str();
+  command->add_option("--delta-beta", options->delta_over_beta,
+                      "Propagation phase contrast of a homogeneous sample with this delta/beta (needs --energy, --distance)")
       ->capture_default_str();
   command->add_option("--beam-structure", sim.beam_structure,
                       "Amplitude of the beam's fine structure that moves from frame to frame (dynamic flats)")

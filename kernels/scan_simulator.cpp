@@ -95,6 +95,9 @@ void validate(const SimulationParams& p) {
     fail("--beam-flicker {} is out of range: allowed 0 to 0.2 (relative rms)", p.beam_flicker);
   if (!(p.zinger_fraction >= 0.0 && p.zinger_fraction <= 0.01))
     fail("--zingers {} is out of range: allowed 0 to 0.01 (fraction of pixels)", p.zinger_fraction);
+  if (!(p.phase_alpha >= 0.0 && p.phase_alpha <= 1e4))
+    fail("phase contrast: α = {} pixels² is out of range: allowed 0 to 10000 (check --energy, --distance, --pixel-size, "
+         "--delta-beta)", p.phase_alpha);
   if (!(p.beam_structure >= 0.0 && p.beam_structure <= 0.2))
     fail("--beam-structure {} is out of range: allowed 0 to 0.2 (relative amplitude)", p.beam_structure);
 
@@ -338,23 +341,48 @@ void ScanSimulator::check_block(int first_row, int row_count, std::size_t out_si
          per_row * static_cast<std::size_t>(row_count));
 }
 
+namespace {
+
+// I/I0 = (1 − α ∇²) exp(−p) of one detector row, from the line integrals of the row and of its
+// neighbours above and below (five-point Laplacian in pixels, the row's ends repeated).
+void phase_contrast(const std::vector<double>& p, const std::vector<double>& above, const std::vector<double>& below,
+                    double alpha, std::vector<double>& transmission) {
+  const std::size_t n = p.size();
+  for (std::size_t c = 0; c < n; ++c) {
+    const double here = std::exp(-p[c]);
+    const double left = std::exp(-p[c > 0 ? c - 1 : c]), right = std::exp(-p[c + 1 < n ? c + 1 : c]);
+    const double laplacian = left + right + std::exp(-above[c]) + std::exp(-below[c]) - 4.0 * here;
+    transmission[c] = here - alpha * laplacian;
+  }
+}
+
+}  // namespace
+
 void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::span<double> out) const {
   const int n = params_.columns;
   check_block(row, 1, out.size(), static_cast<std::size_t>(n), "expected counts");
   const DetectorRow d = detector_row(row);
-  std::vector<double> p(static_cast<std::size_t>(n), 0.0);
+  std::vector<double> p(static_cast<std::size_t>(n), 0.0), transmission(p.size(), 1.0);
   if (kind == ImageKind::projection) {
     const double theta = angles_deg().at(static_cast<std::size_t>(frame)) * std::numbers::pi / 180.0;
     project_slice(phantom_.slice(row), theta, axis(), params_.detector_subsamples, p);
+    for (std::size_t c = 0; c < p.size(); ++c) transmission[c] = std::exp(-p[c]);
+    if (params_.phase_alpha > 0.0) {
+      std::vector<double> above(p.size()), below(p.size());
+      project_slice(phantom_.slice(std::max(row - 1, 0)), theta, axis(), params_.detector_subsamples, above);
+      project_slice(phantom_.slice(std::min(row + 1, params_.rows - 1)), theta, axis(), params_.detector_subsamples, below);
+      phase_contrast(p, above, below, params_.phase_alpha, transmission);
+    }
   }
   const double beam = beam_intensity(kind, frame);
   for (std::size_t c = 0; c < out.size(); ++c) {
     double photons = 0.0;
     if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = d.flat_photons[c];
-    if (kind == ImageKind::projection) photons = d.projection_photons[c] * std::exp(-p[c]);
+    if (kind == ImageKind::projection) photons = d.projection_photons[c] * transmission[c];
     out[c] = counts_per_photon() * beam * beam_structure(kind, frame, static_cast<int>(c)) * photons + d.dark_offset[c];
   }
 }
+
 
 void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::span<std::uint16_t> out,
                              int threads) const {
@@ -364,13 +392,16 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
   check_block(first_row, row_count, out.size(), per_row, "simulated counts");
 
   std::vector<DetectorRow> detector(static_cast<std::size_t>(row_count));
-  std::vector<std::vector<Ellipse>> slices(static_cast<std::size_t>(row_count));
+  // The slices of the rows, and with phase contrast of the row above and below the block too
+  // (the Laplacian reaches them; beyond the detector the edge row repeats).
+  const bool phase = params_.phase_alpha > 0.0 && kind == ImageKind::projection;
+  const int halo = phase ? 1 : 0;
+  std::vector<std::vector<Ellipse>> slices(static_cast<std::size_t>(row_count + 2 * halo));
   parallel_for(detector.size(), threads, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t r = begin; r < end; ++r) {
-      detector[r] = detector_row(first_row + static_cast<int>(r));
-      slices[r] = phantom_.slice(first_row + static_cast<int>(r));
-    }
+    for (std::size_t r = begin; r < end; ++r) detector[r] = detector_row(first_row + static_cast<int>(r));
   });
+  for (int k = 0; k < row_count + 2 * halo; ++k)
+    slices[static_cast<std::size_t>(k)] = phantom_.slice(std::clamp(first_row - halo + k, 0, params_.rows - 1));
   const std::vector<double> angles = angles_deg();
   const double kappa = counts_per_photon();
 
@@ -379,6 +410,7 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
   parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
     std::vector<double> structure(static_cast<std::size_t>(n), 1.0);  // the beam's moving fine structure
     std::vector<double> p(static_cast<std::size_t>(n), 0.0);  // line integrals of one frame's row
+    std::vector<double> transmission(static_cast<std::size_t>(n), 1.0), above(p), below(p);
     for (std::size_t item = begin; item < end; ++item) {
       const std::size_t r = item / static_cast<std::size_t>(frame_count);
       const int frame = static_cast<int>(item % static_cast<std::size_t>(frame_count));
@@ -389,7 +421,13 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
       std::uint16_t* counts = out.data() + item * static_cast<std::size_t>(n);
       if (kind == ImageKind::projection) {
         const double theta = angles[static_cast<std::size_t>(frame)] * std::numbers::pi / 180.0;
-        project_slice(slices[r], theta, axis(), params_.detector_subsamples, p);
+        project_slice(slices[r + static_cast<std::size_t>(halo)], theta, axis(), params_.detector_subsamples, p);
+        for (std::size_t c = 0; c < p.size(); ++c) transmission[c] = std::exp(-p[c]);
+        if (phase) {
+          project_slice(slices[r], theta, axis(), params_.detector_subsamples, above);
+          project_slice(slices[r + 2], theta, axis(), params_.detector_subsamples, below);
+          phase_contrast(p, above, below, params_.phase_alpha, transmission);
+        }
       }
       const double beam = beam_intensity(kind, frame);
       if (params_.beam_structure > 0.0)  // one draw of the phase per frame, not per pixel
@@ -398,7 +436,7 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
         double photons = 0.0;
         const double open = beam * structure[c];
         if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = open * d.flat_photons[c];
-        if (kind == ImageKind::projection) photons = open * d.projection_photons[c] * std::exp(-p[c]);
+        if (kind == ImageKind::projection) photons = open * d.projection_photons[c] * transmission[c];
         counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
       }
       if (kind == ImageKind::projection && params_.zinger_fraction > 0.0) add_zingers(row, frame, d, counts);

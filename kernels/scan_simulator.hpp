@@ -63,6 +63,12 @@ struct SimulationParams {
   // scintillator's stripes): the open beam times 1 + beam_structure · sin(2π c / 23 + φ), φ
   // random per frame (flats and projections alike). What dynamic flat fielding corrects.
   double beam_structure = 0.0;
+  // Propagation phase contrast, 0 = off: the squared width (pixels²) of the transport of
+  // intensity for a homogeneous sample, α = z λ (δ/β) / (4π W²) (phase_filter_alpha in
+  // phase_retrieval.hpp). The projections see I/I0 = (1 − α ∇²) exp(−p) instead of exp(−p), ∇²
+  // the five-point Laplacian on the detector grid (edges replicated): the finite-difference
+  // TIE-Hom forward model, which the generalised Paganin filter inverts.
+  double phase_alpha = 0.0;
   // Half acquisition (extended field of view), 0 = off: a sample wider than the detector, the
   // rotation axis `half_acquisition_overlap`/2 pixels from the detector's left edge (plus
   // cor_offset), scanned over 360°. The phantom and the truth span the field of view,

@@ -173,6 +173,38 @@ TEST_F(Preprocessing, HalfAcquisitionReconstructsLikeAWideDetector) {
   EXPECT_NE(refused.output.find("180° later"), std::string::npos) << refused.output;
 }
 
+// A scan with propagation phase contrast (simulate --delta-beta: the finite-difference TIE-Hom
+// forward model at 20 keV, 100 mm, 2 µm pixels, δ/β = 10, α ≈ 1.2 pixels²): reconstructed as it
+// is, the edges ring; the generalised Paganin filter, the exact inverse of that model, gives the
+// slice of the same scan without phase contrast, and Paganin's nearly.
+TEST_F(Preprocessing, PhaseRetrievalUndoesSimulatedPhaseContrast) {
+  const fs::path phase = dir_ / "phase-contrast.tdf", absorption = dir_ / "absorption.tdf";
+  for (const auto& [scan, flags] : {std::pair{phase, "--energy 20 --distance 100 --pixel-size 2 --delta-beta 10"},
+                                    std::pair{absorption, ""}}) {
+    const auto r = run_tomoedge(fmt::format("simulate --out {} --projections 360 --rows 16 --columns 256 --photons 100000 {}",
+                                            scan.string(), flags));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const auto psnr = [&](const fs::path& scan, const std::string& flags) {
+    const fs::path out = dir_ / fmt::format("phase{}", ++outputs_);
+    const auto r = run_tomoedge(fmt::format("recon {} --out {} --format hdf5 --slices 8:9 {}", scan.string(), out.string(), flags));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    const auto slice = tomo::test::read_floats(out / "slice.h5", "/entry/data/data").values;
+    const auto truth = tomo::test::read_floats(fs::path(scan.string() + ".truth.h5"), "/phantom").values;
+    return tomo::psnr(slice, std::span<const float>(truth).subspan(8 * slice.size(), slice.size()), tomo::disc_region(256, 0.95f));
+  };
+  const double reference = psnr(absorption, ""), plain = psnr(phase, "");
+  const double generalised = psnr(phase, "--phase generalised-paganin --delta-beta 10");
+  const double paganin = psnr(phase, "--phase paganin --delta-beta 10");
+  RecordProperty("psnr_absorption_plain_generalised_paganin",
+                 fmt::format("{:.2f} {:.2f} {:.2f} {:.2f}", reference, plain, generalised, paganin));
+  // Measured: absorption only 33.47 dB; with phase contrast 13.67 dB as it is, 33.61 dB with the
+  // generalised Paganin filter, 31.83 dB with Paganin's.
+  EXPECT_LT(plain, 20.0);
+  EXPECT_GT(generalised, reference - 0.5);
+  EXPECT_GT(paganin, reference - 2.5);
+}
+
 // Phase retrieval in the batch: each slab is read with the margin rows the filter needs, so
 // slabs of 5 rows give the slices 16-row slabs give (and, by the kernel's own test, the whole
 // projection gives). Missing physics (no energy in the file) is an error naming the flag.
