@@ -25,9 +25,6 @@ struct CorrectionOptions {
   int air_right = 0;
   // Zinger removal on the transmission (see remove_zingers, in outliers.hpp); 0 = off.
   float zinger_threshold = 0.0f;
-
-  // True when only per-pixel steps are asked for (what the GPU's fused correction does).
-  bool per_pixel_only() const { return saturation == 0.0f && air_left == 0 && air_right == 0 && zinger_threshold == 0.0f; }
 };
 
 // What the correction found, for the log.

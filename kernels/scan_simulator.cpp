@@ -289,11 +289,15 @@ int ScanSimulator::frames(ImageKind kind) const {
   return 0;
 }
 
-double ScanSimulator::beam_structure(ImageKind kind, int frame, int column) const {
-  if (params_.beam_structure == 0.0 || kind == ImageKind::dark) return 1.0;
+void ScanSimulator::beam_structure(ImageKind kind, int frame, std::span<double> out) const {
+  if (params_.beam_structure == 0.0 || kind == ImageKind::dark) {
+    std::fill(out.begin(), out.end(), 1.0);
+    return;
+  }
   NoiseStream draw(params_.seed, kStructureStream, static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(frame));
-  const double phase = 2.0 * std::numbers::pi * draw.uniform();
-  return 1.0 + params_.beam_structure * std::sin(2.0 * std::numbers::pi * column / kStructurePeriod + phase);
+  const double phase = 2.0 * std::numbers::pi * draw.uniform();  // one draw per frame
+  for (std::size_t c = 0; c < out.size(); ++c)
+    out[c] = 1.0 + params_.beam_structure * std::sin(2.0 * std::numbers::pi * static_cast<double>(c) / kStructurePeriod + phase);
 }
 
 double ScanSimulator::beam_intensity(ImageKind kind, int frame) const {
@@ -375,11 +379,13 @@ void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::spa
     }
   }
   const double beam = beam_intensity(kind, frame);
+  std::vector<double> structure(out.size());
+  beam_structure(kind, frame, structure);
   for (std::size_t c = 0; c < out.size(); ++c) {
     double photons = 0.0;
     if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = d.flat_photons[c];
     if (kind == ImageKind::projection) photons = d.projection_photons[c] * transmission[c];
-    out[c] = counts_per_photon() * beam * beam_structure(kind, frame, static_cast<int>(c)) * photons + d.dark_offset[c];
+    out[c] = counts_per_photon() * beam * structure[c] * photons + d.dark_offset[c];
   }
 }
 
@@ -430,8 +436,7 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
         }
       }
       const double beam = beam_intensity(kind, frame);
-      if (params_.beam_structure > 0.0)  // one draw of the phase per frame, not per pixel
-        for (int c = 0; c < n; ++c) structure[static_cast<std::size_t>(c)] = beam_structure(kind, frame, c);
+      if (params_.beam_structure > 0.0) beam_structure(kind, frame, structure);
       for (std::size_t c = 0; c < static_cast<std::size_t>(n); ++c) {
         double photons = 0.0;
         const double open = beam * structure[c];

@@ -144,9 +144,9 @@ class ScanSimulator {
   int frames(ImageKind kind) const;
   // Relative beam intensity of frame `frame` of `kind` (beam_drift, beam_flicker; 1 for darks).
   double beam_intensity(ImageKind kind, int frame) const;
-  // The moving fine structure's factor at `column` in frame `frame` of `kind` (1 for darks and
-  // without beam_structure).
-  double beam_structure(ImageKind kind, int frame, int column) const;
+  // The moving fine structure's factor at every column of frame `frame` of `kind` (1 for darks
+  // and without beam_structure); out.size() == columns.
+  void beam_structure(ImageKind kind, int frame, std::span<double> out) const;
 
   // Noise-free mean counts (κ · photons + dark offset) of one frame's detector row (out.size() == columns).
   void expected_counts(ImageKind kind, int row, int frame, std::span<double> out) const;
