@@ -11,6 +11,7 @@
 #include "cli/bounded_queue.hpp"
 #include "cli/reconstruction_plan.hpp"
 #include "cli/slab_reader.hpp"
+#include "cli/slab_preprocessor.hpp"
 #include "cli/slab_reconstructor.hpp"
 #include "kernels/error.hpp"
 #include "kernels/half_acquisition.hpp"
@@ -48,7 +49,7 @@ ReconParams with_half_acquisition_axis(const ReconParams& params, ScanReader& sc
   const Plan plan = plan_scan(scan, detector);
   const int middle = plan.usable_rows.begin + plan.usable_rows.size() / 2;
   const Range rows{std::max(plan.usable_rows.begin, middle - 2), std::min(plan.usable_rows.end, middle + 3)};
-  SlabReconstructor preprocessing(plan, detector);
+  SlabPreprocessor preprocessing(plan, detector);
   SlabInput slab = read_slab(scan, plan, detector, rows);
   preprocessing.preprocess(slab);
   const CorEstimate estimate = estimate_half_acquisition_axis(slab.sinograms, rows.size(),

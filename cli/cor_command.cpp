@@ -10,7 +10,7 @@
 #include "cli/params_flags.hpp"
 #include "cli/reconstruction_plan.hpp"
 #include "cli/slab_reader.hpp"
-#include "cli/slab_reconstructor.hpp"
+#include "cli/slab_preprocessor.hpp"
 #include "kernels/center_of_rotation.hpp"
 #include "kernels/error.hpp"
 #include "kernels/half_acquisition.hpp"
@@ -44,7 +44,7 @@ void run(const CorFlags& f) {
   const int count = f.method == "vo" ? 1 : f.rows;
   const Range rows{std::max(plan.usable_rows.begin, centre - count / 2), std::min(plan.usable_rows.end, centre - count / 2 + count)};
 
-  SlabReconstructor preprocessing(plan, params);
+  SlabPreprocessor preprocessing(plan, params);
   SlabInput slab = read_slab(*scan, plan, params, rows);
   preprocessing.preprocess(slab);
   const int projections = static_cast<int>(plan.projections.size());
