@@ -174,7 +174,7 @@ std::vector<MemoryNeed> memory_needs(const Plan& plan, const ScanInfo& info, Mem
   // Ring removal works on one sinogram per thread, with a copy or two of it.
   const std::int64_t ring_work = plan.rings.method == RingMethod::none ? 0 : threads * 2 * f * projections * width;
   // Dynamic flat fielding: each slab's flats one by one and its eigen flats travel with it.
-  const std::int64_t flats = plan.flats, components = plan.flat_mode == FlatMode::dynamic ? 20 : 0;
+  const std::int64_t flats = plan.flats, components = plan.dynamic_flats ? plan.dynamic_flats->basis.components : 0;
   const std::int64_t dynamic_row = components > 0 ? f * width * (flats * b + kSlabsInFlight * components) : 0;
   return {
       {"phase retrieval", margin * (raw_row + band_row), band_row},

@@ -88,23 +88,21 @@ std::vector<float> crop_and_bin(std::vector<float> lines, const Plan& plan, int 
   return bin_pixels(lines, detector_rows.size(), frames, plan.columns.size(), plan.binning);
 }
 
-// Everything about slab rows `rows` (plan rows) that comes from the flats and darks: the dark,
-// and the individual flats (row, flat, column), cropped and binned.
-struct References {
-  std::vector<float> dark, flats;
-};
-References read_references(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
-  const ScanInfo& info = scan.info();
+// The averaged dark of plan rows `rows`, cropped and binned (0 when the scan has no darks).
+std::vector<float> read_dark(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
+  if (plan.darks == 0) return std::vector<float>(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(plan.width), 0.0f);
+  const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
+  return crop_and_bin(averaged_reference(scan, {Frames::darks_before, Frames::darks_after}, detector_rows,
+                                         parse_frame_average(p.flat_average())),
+                      plan, scan.info().columns, detector_rows, 1);
+}
+
+// Every flat, before and after the scan, of plan rows `rows`: (row, flat, column), cropped and binned.
+std::vector<float> read_flat_frames(ScanReader& scan, const Plan& plan, Range rows) {
   const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
   const std::initializer_list<Frames> all_flats{Frames::flats_before, Frames::flats_after};
-  References refs;
-  refs.dark = plan.darks > 0 ? crop_and_bin(averaged_reference(scan, {Frames::darks_before, Frames::darks_after}, detector_rows,
-                                                               parse_frame_average(p.flat_average())),
-                                            plan, info.columns, detector_rows, 1)
-                             : std::vector<float>(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(plan.width), 0.0f);
-  refs.flats = crop_and_bin(reference_frames(scan, all_flats, detector_rows), plan, info.columns, detector_rows,
-                            frame_count(info, all_flats));
-  return refs;
+  return crop_and_bin(reference_frames(scan, all_flats, detector_rows), plan, scan.info().columns, detector_rows,
+                      frame_count(scan.info(), all_flats));
 }
 
 }  // namespace
@@ -133,8 +131,7 @@ DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, cons
   constexpr int kBlock = 64;  // rows of flats read at a time
   for (int first = plan.usable_rows.begin; first < plan.usable_rows.end; first += kBlock) {
     const Range rows{first, std::min(first + kBlock, plan.usable_rows.end)};
-    const References refs = read_references(scan, plan, p, rows);
-    gram.add(refs.flats, refs.dark, rows.size(), width);
+    gram.add(read_flat_frames(scan, plan, rows), read_dark(scan, plan, p, rows), rows.size(), width);
   }
   DynamicFlatModel model{gram.basis(components), {}};
   // The weights from a few rows spread over the detector (total variation along them).
@@ -146,10 +143,11 @@ DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, cons
     const Range detector_rows{row * plan.binning, (row + 1) * plan.binning};
     const auto counts = crop_and_bin(read_projections(scan, plan.projections, detector_rows), plan, info.columns,
                                      detector_rows, projections);
-    const References refs = read_references(scan, plan, p, {row, row + 1});
+    const auto row_dark = read_dark(scan, plan, p, {row, row + 1});
+    const auto row_flats = read_flat_frames(scan, plan, {row, row + 1});
     raw.insert(raw.end(), counts.begin(), counts.end());
-    dark.insert(dark.end(), refs.dark.begin(), refs.dark.end());
-    frames.insert(frames.end(), refs.flats.begin(), refs.flats.end());
+    dark.insert(dark.end(), row_dark.begin(), row_dark.end());
+    frames.insert(frames.end(), row_flats.begin(), row_flats.end());
   }
   const EigenFlats sample = eigen_flats(model.basis, frames, dark, samples, width);
   model.weights = dynamic_flat_weights(raw, dark, sample, projections, resolve_threads(p.threads()));
@@ -171,8 +169,7 @@ SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Ra
   const auto flats = [&](std::initializer_list<Frames> which) {
     return crop_and_bin(averaged_reference(scan, which, detector_rows, how), plan, info.columns, detector_rows, 1);
   };
-  const auto dark = plan.darks > 0 ? flats({Frames::darks_before, Frames::darks_after})
-                                   : std::vector<float>(static_cast<std::size_t>(rows.size()) * width, 0.0f);
+  const auto dark = read_dark(scan, plan, p, rows);
   try {
     switch (plan.flat_mode) {
       case FlatMode::mean:
@@ -188,9 +185,12 @@ SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Ra
         break;
       case FlatMode::dynamic: {
         if (!plan.dynamic_flats) fail("dynamic flat fielding was not prepared (estimate_dynamic_flats)");
-        const References refs = read_references(scan, plan, p, rows);
-        slab.flat_field = make_flat_field(dark, flats({Frames::flats_before, Frames::flats_after}), rows.size(), width);
-        slab.flat_field.dynamic = eigen_flats(plan.dynamic_flats->basis, refs.flats, refs.dark, rows.size(), width);
+        // The flats are read once: their mean (for the checks of make_flat_field) comes with the eigen flats.
+        EigenFlats dynamic = eigen_flats(plan.dynamic_flats->basis, read_flat_frames(scan, plan, rows), dark, rows.size(), width);
+        std::vector<float> mean_flat(dark.size());
+        for (std::size_t i = 0; i < mean_flat.size(); ++i) mean_flat[i] = dynamic.mean[i] + dark[i];
+        slab.flat_field = make_flat_field(dark, mean_flat, rows.size(), width);
+        slab.flat_field.dynamic = std::move(dynamic);
         slab.flat_field.dynamic_weights = plan.dynamic_flats->weights;
         break;
       }
