@@ -41,12 +41,15 @@ std::int64_t default_memory_budget() {
 namespace {
 
 // A half-acquisition scan given no axis (cor_offset 0, which would put it at the centre) gets the
-// one its data show: the overlap of the middle rows matched with the projections 180° later.
-ReconParams with_half_acquisition_axis(const ReconParams& params, ScanReader& scan) {
+// one its data show: the overlap of the middle rows matched with the projections 180° later. A
+// dynamic flat field estimated on the way is kept in `dynamic` for the reconstruction's plan.
+ReconParams with_half_acquisition_axis(const ReconParams& params, ScanReader& scan,
+                                       std::optional<DynamicFlatModel>& dynamic) {
   if (!params.half_acquisition() || params.cor_offset() != 0.0) return params;
   ReconParams detector = params;
   detector.set_half_acquisition(false);  // the plan of the unstitched detector, to read it
-  const Plan plan = plan_scan(scan, detector);
+  const Plan plan = plan_scan(scan, detector, dynamic);
+  dynamic = plan.dynamic_flats;
   const int middle = plan.usable_rows.begin + plan.usable_rows.size() / 2;
   const Range rows{std::max(plan.usable_rows.begin, middle - 2), std::min(plan.usable_rows.end, middle + 3)};
   SlabPreprocessor preprocessing(plan, detector);
@@ -82,9 +85,10 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   auto scan = open_scan(request.input, request.params.layout().empty() ? std::nullopt
                                                                         : std::optional(parse_layout(request.params.layout())));
-  const ReconParams p = with_half_acquisition_axis(request.params, *scan);
+  std::optional<DynamicFlatModel> dynamic;
+  const ReconParams p = with_half_acquisition_axis(request.params, *scan, dynamic);
   const ScanInfo& info = scan->info();
-  const Plan plan = plan_scan(*scan, p);
+  const Plan plan = plan_scan(*scan, p, dynamic);
   const int width = plan.slice_width;
   const int projections = static_cast<int>(plan.projections.size());
   SlabReconstructor reconstructor(plan, p);
@@ -200,15 +204,20 @@ BatchResult reconstruct_scan(const BatchRequest& request) {
   return result;
 }
 
-std::vector<float> reconstruct_slice(const std::filesystem::path& input, const ReconParams& params, int row) {
+SliceSweep::SliceSweep(const std::filesystem::path& input, const ReconParams& params)
+    : scan_(open_scan(input, params.layout().empty() ? std::nullopt : std::optional(parse_layout(params.layout())))) {}
+
+SliceSweep::~SliceSweep() = default;
+
+std::vector<float> SliceSweep::slice(const ReconParams& params, int row) {
   ReconParams one = params;
   one.set_slice_from(row);
   one.set_slice_to(row + 1);
-  auto scan = open_scan(input, one.layout().empty() ? std::nullopt : std::optional(parse_layout(one.layout())));
-  one = with_half_acquisition_axis(one, *scan);
-  const Plan plan = plan_scan(*scan, one);
+  one = with_half_acquisition_axis(one, *scan_, dynamic_);
+  const Plan plan = plan_scan(*scan_, one, dynamic_);
+  dynamic_ = plan.dynamic_flats;
   SlabReconstructor reconstructor(plan, one);
-  SlabInput slab = read_slab(*scan, plan, one, plan.rows);
+  SlabInput slab = read_slab(*scan_, plan, one, plan.rows);
   return reconstructor.reconstruct(slab).slices;
 }
 

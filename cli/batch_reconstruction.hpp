@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "cli/reconstruction_plan.hpp"
 #include "kernels/correction.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
@@ -37,9 +39,21 @@ struct BatchResult {
 
 BatchResult reconstruct_scan(const BatchRequest& request);
 
-// One slice, detector row `row` (binned row with binning), reconstructed in memory with every
-// step of the batch (for previews and sweeps): N × N values, N = the slice width.
-std::vector<float> reconstruct_slice(const std::filesystem::path& input, const ReconParams& params, int row);
+// Slices reconstructed one at a time in memory with every step of the batch, for sweeps and
+// previews: the scan stays open, and what depends only on its data (a dynamic flat field) is
+// estimated once, so the parameters of successive slices may differ in the centre offset, δ/β
+// or later steps, not in the projections, pixels or flats used.
+class SliceSweep {
+ public:
+  SliceSweep(const std::filesystem::path& input, const ReconParams& params);
+  ~SliceSweep();
+  // Detector row `row` (binned row with binning): N × N values, N = the slice width.
+  std::vector<float> slice(const ReconParams& params, int row);
+
+ private:
+  std::unique_ptr<ScanReader> scan_;
+  std::optional<DynamicFlatModel> dynamic_;
+};
 
 // Half of the memory the machine has available now: the default budget of one reconstruction.
 std::int64_t default_memory_budget();

@@ -107,9 +107,11 @@ std::vector<float> read_flat_frames(ScanReader& scan, const Plan& plan, Range ro
 
 }  // namespace
 
-Plan plan_scan(ScanReader& scan, const ReconParams& params) {
+Plan plan_scan(ScanReader& scan, const ReconParams& params, const std::optional<DynamicFlatModel>& known) {
   Plan plan = make_plan(params, scan.info());
-  if (plan.flat_mode == FlatMode::dynamic) {
+  if (plan.flat_mode == FlatMode::dynamic && known) {
+    plan.dynamic_flats = known;
+  } else if (plan.flat_mode == FlatMode::dynamic) {
     const auto started = std::chrono::steady_clock::now();
     plan.dynamic_flats = estimate_dynamic_flats(scan, plan, params, params.dynamic_flat_components());
     const auto& shares = plan.dynamic_flats->basis.variance_share;

@@ -19,8 +19,10 @@ struct SlabInput {
   FlatField flat_field;
 };
 // make_plan() and what must be read before any slab (dynamic flat fielding's components and
-// weights): the plan every reader of slabs uses.
-Plan plan_scan(ScanReader& scan, const ReconParams& params);
+// weights): the plan every reader of slabs uses. `known`: a dynamic flat field already estimated
+// for the same projections, pixels and flats (parameters that differ only in the geometry or
+// in later steps), used instead of estimating it again.
+Plan plan_scan(ScanReader& scan, const ReconParams& params, const std::optional<DynamicFlatModel>& known = std::nullopt);
 
 // Dynamic flat fielding's preparation, before any slab: the eigen flats' components from all the
 // flats, and each projection's weights from a few rows spread over the detector

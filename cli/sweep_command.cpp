@@ -42,6 +42,7 @@ void run(const SweepFlags& f) {
   if (f.slice < 0) fail("--slice {} is not a detector row", f.slice);
   std::filesystem::create_directories(f.out);
 
+  SliceSweep sweep(f.input, params);
   std::vector<std::vector<float>> slices;
   std::vector<std::string> labels;
   int n = 0;
@@ -50,7 +51,7 @@ void run(const SweepFlags& f) {
     if (f.parameter == "cor") params.set_cor_offset(value);
     else params.set_delta_over_beta(value);
     validate(params);
-    slices.push_back(reconstruct_slice(f.input, params, f.slice));
+    slices.push_back(sweep.slice(params, f.slice));
     n = static_cast<int>(std::lround(std::sqrt(static_cast<double>(slices.back().size()))));
     // The name says the value actually used, to the precision a sweep step can have.
     const std::string label = f.parameter == "cor" ? fmt::format("{:+.2f}", value) : fmt::format("{:g}", value);
