@@ -4,26 +4,38 @@
 #include <vector>
 
 namespace tomo {
-
-// The window slides one sample at a time: it is kept sorted, and each step removes the sample
-// that leaves and inserts the one that enters by binary search — a move of at most `width`
-// floats, against a selection over the whole window per sample (on 1800 × 2048 sinograms:
-// oimoen:51;51 9× faster, vo-large 2.6×, vo-all 2.1×; bench/bench_preprocessing.cpp). The values
-// are those of a selection: the same median of the same samples.
+// The window slides one sample at a time: it is kept sorted, and each step takes out the sample
+// that leaves and slides the one that enters into its place, moving only the values between the
+// two positions — against a selection over the whole window per sample (on 1800 × 2048
+// sinograms: oimoen:51;51 9× faster, vo-large 2.6×, vo-all 2.1×), or an erase and an insert that
+// each move everything after them (bench/bench_preprocessing.cpp). The values are those of a
+// selection: the same median of the same samples.
 void median_filter(const float* in, std::size_t n, std::size_t stride, int width, Boundary boundary, float* out) {
   const std::ptrdiff_t half = width / 2;  // an even width acts as width + 1
   const auto sample = [&](std::ptrdiff_t i) { return in[boundary_index(i, n, boundary) * stride]; };
+  const auto size = static_cast<std::size_t>(2 * half + 1);
   std::vector<float> window;
-  window.reserve(static_cast<std::size_t>(2 * half + 1));
+  window.reserve(size);
   for (std::ptrdiff_t k = -half; k <= half; ++k) window.push_back(sample(k));
   std::sort(window.begin(), window.end());
+  float* w = window.data();
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = window[static_cast<std::size_t>(half)];
+    out[i] = w[half];
     if (i + 1 == n) break;
     const auto at = static_cast<std::ptrdiff_t>(i);
-    window.erase(std::lower_bound(window.begin(), window.end(), sample(at - half)));
     const float entering = sample(at + half + 1);
-    window.insert(std::upper_bound(window.begin(), window.end(), entering), entering);
+    float* leaving = std::lower_bound(w, w + size, sample(at - half));
+    // Slide the entering value from the leaving one's slot to where it belongs, shifting the
+    // values it passes by one.
+    if (entering > *leaving) {
+      float* above = std::upper_bound(leaving + 1, w + size, entering);
+      std::copy(leaving + 1, above, leaving);
+      above[-1] = entering;
+    } else {
+      float* slot = std::upper_bound(w, leaving, entering);
+      std::copy_backward(slot, leaving, leaving + 1);
+      *slot = entering;
+    }
   }
 }
 

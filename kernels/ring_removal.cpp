@@ -43,9 +43,7 @@ std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int proje
       // algotom's remove_all_stripe: dead columns first (they would spoil the others' medians),
       // then wide stripes, then what is left of the narrow ones.
       return [snr = f.p1, large = whole(f.p2), small = whole(f.p3)](SinogramView s) {
-        vo_dead_stripe_filter(s, snr, large, false);
-        vo_large_stripe_filter(s, snr, large);
-        vo_sorting_filter(s, small);
+        vo_all_filter(s, snr, large, small);
       };
   }
   fail("ring filter: unknown method number {}", static_cast<int>(f.method));

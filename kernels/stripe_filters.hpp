@@ -102,6 +102,11 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
 // linearly across from the nearest good columns; then, if `residual`, the large-stripe filter.
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual);
 
+// All stripes (algotom's remove_all_stripe): dead stripes without their residual step, then
+// large stripes (`large_size`), then the sorting filter (`small_size`), the last two sharing one
+// sort of the columns.
+void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size);
+
 // Vo's stripe detector: true where `ratio` stands out from the straight line fitted to the
 // middle half of its sorted values by more than snr / 2 times that line's rise.
 std::vector<bool> vo_detect_stripes(std::span<const float> ratio, double snr);

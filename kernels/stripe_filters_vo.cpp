@@ -9,9 +9,12 @@
 // while the object's own features, scattered over different rows in different columns, have
 // become smooth.
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 
 #include "kernels/column_fourier_filter.hpp"
 #include "kernels/median_filter.hpp"
@@ -20,33 +23,76 @@
 namespace tomo {
 namespace {
 
-// Each column sorted by value: sorted(k, c) and the row it came from, order(k, c).
+// Each column sorted by value: sorted(k, c) and the row it came from, order(k, c), both
+// row-major. Equal values keep their row order, as a stable sort leaves them.
 struct SortedColumns {
+  int rows = 0, columns = 0;
   std::vector<float> sorted;
   std::vector<std::int32_t> order;
+  std::size_t at(int k, std::size_t c) const { return static_cast<std::size_t>(k) * static_cast<std::size_t>(columns) + c; }
 };
 
+// An unsigned key that orders as the float does: positive floats get the sign bit set, negative
+// ones are flipped whole (their bits grow as they fall). −0 is keyed as +0 (adding +0 turns −0
+// into +0), since the two compare equal.
+std::uint32_t sort_key(float value) {
+  const auto bits = std::bit_cast<std::uint32_t>(value + 0.0f);
+  return bits & 0x80000000u ? ~bits : bits | 0x80000000u;
+}
+
+float key_value(std::uint32_t key) { return std::bit_cast<float>(key & 0x80000000u ? key & 0x7fffffffu : ~key); }
+
+// Sorts (key << 32 | row) entries by key, keeping the row order of equal keys: a least-significant
+// digit radix sort, four passes of a byte each, a pass skipped where every key has the same byte.
+// Returns the buffer holding the result (`entries` or `scratch`).
+std::uint64_t* radix_sort_by_key(std::uint64_t* entries, std::uint64_t* scratch, std::size_t n) {
+  std::array<std::array<std::uint32_t, 256>, 4> counts{};
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto key = static_cast<std::uint32_t>(entries[i] >> 32);
+    for (std::size_t d = 0; d < 4; ++d) ++counts[d][(key >> (8 * d)) & 0xffu];
+  }
+  for (std::size_t d = 0; d < 4; ++d) {
+    auto& count = counts[d];
+    const int shift = 32 + 8 * static_cast<int>(d);
+    if (count[(entries[0] >> shift) & 0xffu] == n) continue;
+    std::uint32_t position = 0;
+    for (auto& c : count) position += std::exchange(c, position);
+    for (std::size_t i = 0; i < n; ++i) scratch[count[(entries[i] >> shift) & 0xffu]++] = entries[i];
+    std::swap(entries, scratch);
+  }
+  return entries;
+}
+
+// Columns are gathered a block at a time (16 floats of a row are one cache line), sorted where
+// they lie contiguously, and put back a block at a time. Sorting row indices through the sinogram
+// in place, a row apart in memory for every comparison, took vo-sort 196 ms a 2048 × 1800 slice,
+// std::sort of contiguous (value, row) pairs 120 ms, most of it in the sort, whose comparisons
+// of noisy values mispredict about half their branches; a radix sort has no such branches
+// (bench/RESULTS.md has the figures).
 SortedColumns sort_columns(SinogramView sinogram) {
   const auto rows = static_cast<std::size_t>(sinogram.projections), columns = static_cast<std::size_t>(sinogram.columns);
-  SortedColumns result{std::vector<float>(rows * columns), std::vector<std::int32_t>(rows * columns)};
-  // Columns are gathered a block at a time (16 floats of a row are one cache line) into
-  // (value, row) pairs, sorted where they lie contiguously, and put back a block at a time; equal
-  // values keep their row order (the pair compares the row second), as a stable sort would.
-  // Sorting row indices through the sinogram in place, a row apart in memory for every
-  // comparison, took vo-sort 196 ms a 2048 × 1800 slice, this 120 ms (bench/bench_preprocessing.cpp).
+  SortedColumns result{sinogram.projections, sinogram.columns, std::vector<float>(rows * columns),
+                       std::vector<std::int32_t>(rows * columns)};
   constexpr std::size_t kBlock = 16;
-  std::vector<std::vector<std::pair<float, std::int32_t>>> block(kBlock, std::vector<std::pair<float, std::int32_t>>(rows));
+  std::vector<std::uint64_t> block(kBlock * rows), scratch(rows);
+  std::array<const std::uint64_t*, kBlock> sorted_block{};
   for (std::size_t first = 0; first < columns; first += kBlock) {
     const std::size_t count = std::min(kBlock, columns - first);
     for (std::size_t k = 0; k < rows; ++k) {
       const float* row = sinogram.row(static_cast<int>(k)) + first;
-      for (std::size_t b = 0; b < count; ++b) block[b][k] = {row[b], static_cast<std::int32_t>(k)};
+      for (std::size_t b = 0; b < count; ++b) block[b * rows + k] = std::uint64_t{sort_key(row[b])} << 32 | k;
     }
-    for (std::size_t b = 0; b < count; ++b) std::sort(block[b].begin(), block[b].end());
+    for (std::size_t b = 0; b < count; ++b) {
+      std::uint64_t* entries = block.data() + b * rows;
+      const std::uint64_t* sorted = radix_sort_by_key(entries, scratch.data(), rows);
+      if (sorted != entries) std::copy_n(sorted, rows, entries);
+      sorted_block[b] = entries;
+    }
     for (std::size_t k = 0; k < rows; ++k)
       for (std::size_t b = 0; b < count; ++b) {
-        result.sorted[k * columns + first + b] = block[b][k].first;
-        result.order[k * columns + first + b] = block[b][k].second;
+        const std::uint64_t entry = sorted_block[b][k];
+        result.sorted[k * columns + first + b] = key_value(static_cast<std::uint32_t>(entry >> 32));
+        result.order[k * columns + first + b] = static_cast<std::int32_t>(entry & 0xffffffffu);
       }
   }
   return result;
@@ -62,6 +108,20 @@ std::vector<float> median_across(const std::vector<float>& image, int rows, int 
   return out;
 }
 
+// Puts each column's filtered sorted values back in the rows they were sorted from. A block of
+// 16 columns at a time: its writes, to rows in no order, then stay within one cache line of each
+// row (1800 lines), where writing whole sorted rows at once touched a line per value.
+void unsort(SinogramView sinogram, const SortedColumns& sorted, const std::vector<float>& values) {
+  constexpr std::size_t kBlock = 16;
+  const auto columns = static_cast<std::size_t>(sinogram.columns);
+  for (std::size_t first = 0; first < columns; first += kBlock) {
+    const std::size_t count = std::min(kBlock, columns - first);
+    for (int k = 0; k < sinogram.projections; ++k)
+      for (std::size_t c = first; c < first + count; ++c)
+        sinogram.row(sorted.order[sorted.at(k, c)])[c] = values[sorted.at(k, c)];
+  }
+}
+
 // Widens every detected stripe by one column each side: a stripe's edge columns are partly
 // defective too (algotom's binary_dilation, one iteration).
 std::vector<bool> dilate(const std::vector<bool>& mask) {
@@ -71,14 +131,21 @@ std::vector<bool> dilate(const std::vector<bool>& mask) {
   return out;
 }
 
+// Vo's sorting step on a sinogram already sorted: the sorted image median-filtered across, put
+// back in the rows it came from.
+void sorting_step(SinogramView sinogram, const SortedColumns& sorted, int size) {
+  unsort(sinogram, sorted, median_across(sorted.sorted, sinogram.projections, sinogram.columns, size));
+}
+
+// Vo's large-stripe step on a sinogram already sorted (see vo_large_stripe_filter). Leaves
+// `sorted` as sorting the changed sinogram would make it, so that a sorting step after it need
+// not sort again: dividing a column by its (positive) ratio keeps its order, and the repaired
+// columns take values that rise with the sorted row (a median of values that each rise does).
+void large_stripe_step(SinogramView sinogram, SortedColumns& sorted, double snr, int size, double drop_ratio);
+
 }  // namespace
 
-void vo_sorting_filter(SinogramView sinogram, int size) {
-  const auto columns = static_cast<std::size_t>(sinogram.columns);
-  const auto sorted = sort_columns(sinogram);
-  const auto smooth = median_across(sorted.sorted, sinogram.projections, sinogram.columns, size);
-  for (std::size_t i = 0; i < smooth.size(); ++i) sinogram.row(sorted.order[i])[i % columns] = smooth[i];
-}
+void vo_sorting_filter(SinogramView sinogram, int size) { sorting_step(sinogram, sort_columns(sinogram), size); }
 
 // Low-pass along the angle by a Gaussian of σ frequency bins of the padded column (algotom's
 // separate_frequency_component); the column is mirrored by up to 150 rows (10 %) at each end so
@@ -145,35 +212,75 @@ std::vector<bool> vo_detect_stripes(std::span<const float> ratio, double snr) {
   return mask;
 }
 
-void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio) {
+namespace {
+
+void large_stripe_step(SinogramView sinogram, SortedColumns& sorted, double snr, int size, double drop_ratio) {
   const int rows = sinogram.projections;
   const auto columns = static_cast<std::size_t>(sinogram.columns);
-  const auto sorted = sort_columns(sinogram);
   const auto smooth = median_across(sorted.sorted, rows, sinogram.columns, size);
   // A wide stripe is a gain (or offset) error of a group of pixels: the ratio of a column's
   // mean to its neighbours' median, over the sorted rows bar the extremes (zingers, edges).
   const int drop = static_cast<int>(0.5 * drop_ratio * rows);
   const int kept_first = std::min(drop, (rows - 1) / 2), kept_end = rows - kept_first;
-  std::vector<float> ratio(columns, 1.0f);
-  for (std::size_t c = 0; c < columns; ++c) {
-    double own = 0, neighbours = 0;
-    for (int k = kept_first; k < kept_end; ++k) {
-      own += sorted.sorted[static_cast<std::size_t>(k) * columns + c];
-      neighbours += smooth[static_cast<std::size_t>(k) * columns + c];
+  std::vector<double> own(columns, 0.0), neighbours(columns, 0.0);
+  for (int k = kept_first; k < kept_end; ++k)
+    for (std::size_t c = 0; c < columns; ++c) {
+      own[c] += sorted.sorted[sorted.at(k, c)];
+      neighbours[c] += smooth[sorted.at(k, c)];
     }
+  std::vector<float> ratio(columns, 1.0f);
+  for (std::size_t c = 0; c < columns; ++c)
     // Line integrals are ≥ 0 where there is matter; a ratio of means at or below zero (air,
     // noise) is no gain (algotom only avoids dividing by zero).
-    if (own > 0 && neighbours > 0) ratio[c] = static_cast<float>(own / neighbours);
-  }
+    if (own[c] > 0 && neighbours[c] > 0) ratio[c] = static_cast<float>(own[c] / neighbours[c]);
   const auto stripes = dilate(vo_detect_stripes(ratio, snr));
   for (int p = 0; p < rows; ++p) {
     float* row = sinogram.row(p);
     for (std::size_t c = 0; c < columns; ++c) row[c] /= ratio[c];
   }
-  // The detected columns take their neighbours' sorted median, put back in their own order.
-  for (std::size_t k = 0; k < static_cast<std::size_t>(rows); ++k)
+  for (int k = 0; k < rows; ++k) {
+    float* values = sorted.sorted.data() + sorted.at(k, 0);
+    for (std::size_t c = 0; c < columns; ++c) values[c] /= ratio[c];
+  }
+  // The detected columns take their neighbours' sorted median, put back in their own order (a
+  // sorted row at a time: a column at a time reads a row apart per value).
+  std::vector<std::size_t> stripe_columns;
+  for (std::size_t c = 0; c < columns; ++c)
+    if (stripes[c]) stripe_columns.push_back(c);
+  for (int k = 0; k < rows; ++k)
+    for (const std::size_t c : stripe_columns) {
+      const std::size_t i = sorted.at(k, c);
+      sinogram.row(sorted.order[i])[c] = sorted.sorted[i] = smooth[i];
+    }
+  // Both changes can make values equal that were not (a division rounds, a median repeats a
+  // value); a fresh sort would put those in row order. Restoring it keeps the result of a later
+  // sorting step bit for bit what sorting again would give (an insertion sort, of ties only).
+  for (int k = 0; k + 1 < rows; ++k) {
+    const float* values = sorted.sorted.data() + sorted.at(k, 0);
+    const float* next = values + columns;
+    bool tied = false;
+    for (std::size_t c = 0; c < columns; ++c) tied |= values[c] == next[c];
+    if (!tied) continue;
     for (std::size_t c = 0; c < columns; ++c)
-      if (stripes[c]) sinogram.row(sorted.order[k * columns + c])[c] = smooth[k * columns + c];
+      for (int j = k; j >= 0 && sorted.sorted[sorted.at(j, c)] == sorted.sorted[sorted.at(j + 1, c)] &&
+                      sorted.order[sorted.at(j, c)] > sorted.order[sorted.at(j + 1, c)];
+           --j)
+        std::swap(sorted.order[sorted.at(j, c)], sorted.order[sorted.at(j + 1, c)]);
+  }
+}
+
+}  // namespace
+
+void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio) {
+  auto sorted = sort_columns(sinogram);
+  large_stripe_step(sinogram, sorted, snr, size, drop_ratio);
+}
+
+void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size) {
+  vo_dead_stripe_filter(sinogram, snr, large_size, false);
+  auto sorted = sort_columns(sinogram);
+  large_stripe_step(sinogram, sorted, snr, large_size, 0.1);
+  sorting_step(sinogram, sorted, small_size);
 }
 
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual) {
@@ -183,16 +290,21 @@ void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool res
   // column's roughness along the angle, Σ |value − its running mean over kSmoothing angles|,
   // stands out from its neighbours' (too low or too high), which follow the object.
   constexpr int kSmoothing = 11;  // algotom's smooth_strength 10, made odd to centre it
-  std::vector<double> roughness(columns, 0.0);
-  for (std::size_t c = 0; c < columns; ++c) {
-    double window_sum = 0;
-    for (int k = -kSmoothing / 2; k <= kSmoothing / 2; ++k)
-      window_sum += sinogram.row(static_cast<int>(boundary_index(k, static_cast<std::size_t>(rows), Boundary::mirror)))[c];
-    for (int p = 0; p < rows; ++p) {
-      roughness[c] += std::abs(sinogram.row(p)[c] - window_sum / kSmoothing);
-      const auto leaving = boundary_index(p - kSmoothing / 2, static_cast<std::size_t>(rows), Boundary::mirror);
-      const auto entering = boundary_index(p + kSmoothing / 2 + 1, static_cast<std::size_t>(rows), Boundary::mirror);
-      window_sum += sinogram.row(static_cast<int>(entering))[c] - sinogram.row(static_cast<int>(leaving))[c];
+  // Row by row, every column at once (a column at a time read a row apart per value).
+  std::vector<double> roughness(columns, 0.0), window_sum(columns, 0.0);
+  const auto mirrored_row = [&](int p) {
+    return sinogram.row(static_cast<int>(boundary_index(p, static_cast<std::size_t>(rows), Boundary::mirror)));
+  };
+  for (int k = -kSmoothing / 2; k <= kSmoothing / 2; ++k) {
+    const float* row = mirrored_row(k);
+    for (std::size_t c = 0; c < columns; ++c) window_sum[c] += row[c];
+  }
+  for (int p = 0; p < rows; ++p) {
+    const float *row = sinogram.row(p), *leaving = mirrored_row(p - kSmoothing / 2),
+                *entering = mirrored_row(p + kSmoothing / 2 + 1);
+    for (std::size_t c = 0; c < columns; ++c) {
+      roughness[c] += std::abs(row[c] - window_sum[c] / kSmoothing);
+      window_sum[c] += entering[c] - leaving[c];
     }
   }
   std::vector<float> own(columns), background(columns), ratio(columns, 1.0f);
