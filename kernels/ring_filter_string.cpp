@@ -23,6 +23,10 @@ enum class Field {
   integer,
   real,
   ignored,  // STP's unused second field: empty or any number, stored as 0
+  // Vo's median window: 1 (across the sorted image) or 2 (a square). Absent or empty it is stored
+  // as 0, meaning 1, and to_string leaves a 0 out: filters built in code before the field existed
+  // (their unused fields 0) and the strings they wrote keep their meaning and canonical form.
+  dimension,
 };
 
 struct ParameterSpec {
@@ -45,6 +49,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Vo's SNR: below 1 the detection threshold sits inside the spread of ordinary columns and
 // flags them; above 100 nothing real is ever flagged.
 const ParameterSpec kSnr{"SNR", Field::real, 1, 100, false, 3};
+const ParameterSpec kDimension{"window dimension", Field::dimension, 1, 2, false, 0};
 
 const std::vector<MethodSpec>& method_specs() {
   static const std::vector<MethodSpec> specs{
@@ -71,12 +76,16 @@ const std::vector<MethodSpec>& method_specs() {
        "sijberspostnov:W;T with W an integer from 3 to 10001 (window, pixels) and T > 0 (variance threshold, "
        "line integral squared)",
        {{"window", Field::integer, 3, kMaxWidth}, {"variance threshold", Field::real, 0, kInf, true}}},
-      {RingMethod::vo_sort, "vo-sort", "vo-sort[:SIZE] with SIZE an odd integer from 3 to 10001 (default 21)",
-       {{"median size", Field::odd_width, 3, kMaxWidth, false, 21}}},
+      {RingMethod::vo_sort, "vo-sort",
+       "vo-sort[:SIZE[;DIM]] with SIZE an odd integer from 3 to 10001 (default 21) and DIM 1 or 2 (median "
+       "across SIZE columns, or over SIZE x SIZE; default 1)",
+       {{"median size", Field::odd_width, 3, kMaxWidth, false, 21}, kDimension}},
       {RingMethod::vo_filter, "vo-filter",
-       "vo-filter[:SIGMA[;SIZE]] with SIGMA > 0 (Gaussian width, frequency bins; default 3) and SIZE an odd "
-       "integer from 3 to 10001 (default 21)",
-       {{"sigma", Field::real, 0, kInf, true, 3}, {"median size", Field::odd_width, 3, kMaxWidth, false, 21}}},
+       "vo-filter[:SIGMA[;SIZE[;DIM]]] with SIGMA > 0 (Gaussian width, frequency bins; default 3), SIZE an "
+       "odd integer from 3 to 10001 (default 21) and DIM 1 or 2 (median across SIZE columns, or over SIZE x "
+       "SIZE; default 1)",
+       {{"sigma", Field::real, 0, kInf, true, 3}, {"median size", Field::odd_width, 3, kMaxWidth, false, 21},
+        kDimension}},
       {RingMethod::vo_large, "vo-large",
        "vo-large[:SNR[;SIZE]] with SNR from 1 to 100 (default 3) and SIZE an odd integer from 3 to 10001 "
        "(default 51)",
@@ -86,10 +95,11 @@ const std::vector<MethodSpec>& method_specs() {
        "(default 51)",
        {kSnr, {"median size", Field::odd_width, 3, kMaxWidth, false, 51}}},
       {RingMethod::vo_all, "vo-all",
-       "vo-all[:SNR[;LA_SIZE[;SM_SIZE]]] with SNR from 1 to 100 (default 3) and LA_SIZE, SM_SIZE odd "
-       "integers from 3 to 10001 (defaults 61 and 21)",
+       "vo-all[:SNR[;LA_SIZE[;SM_SIZE[;DIM]]]] with SNR from 1 to 100 (default 3), LA_SIZE, SM_SIZE odd "
+       "integers from 3 to 10001 (defaults 61 and 21) and DIM 1 or 2 (the sorting step's median across "
+       "SM_SIZE columns, or over SM_SIZE x SM_SIZE; default 1)",
        {kSnr, {"large-stripe size", Field::odd_width, 3, kMaxWidth, false, 61},
-        {"sorting size", Field::odd_width, 3, kMaxWidth, false, 21}}},
+        {"sorting size", Field::odd_width, 3, kMaxWidth, false, 21}, kDimension}},
   };
   return specs;
 }
@@ -124,6 +134,7 @@ std::string format_value(const ParameterSpec& p, double value) {
 // What is wrong with a value of the right kind, or nothing.
 std::string range_problem(const ParameterSpec& p, double value) {
   if (p.field == Field::ignored) return {};
+  if (p.field == Field::dimension) return value == 0 || value == 1 || value == 2 ? "" : "must be 1 or 2";
   if (!std::isfinite(value)) return "is not finite";
   if (p.field != Field::real && value != std::floor(value)) return "is not an integer";
   if (p.low_open && value <= p.low) return fmt::format("must be above {}", p.low);
@@ -136,11 +147,14 @@ std::string range_problem(const ParameterSpec& p, double value) {
 double parse_field(std::string_view text, const ParameterSpec& p, std::string_view field, const MethodSpec& spec) {
   const char* begin = field.data();
   const char* end = begin + field.size();
-  if (p.field == Field::odd_width || p.field == Field::integer) {
+  if (p.field == Field::odd_width || p.field == Field::integer || p.field == Field::dimension) {
     long long value = 0;
     const auto [rest, error] = std::from_chars(begin, end, value);
     if (error != std::errc() || rest != end)
       fail("ring filter '{}': {} '{}' is not an integer; expected {}", text, p.name, field, spec.form);
+    // Written out, only 1 or 2: the stored 0 stands for a field not given.
+    if (p.field == Field::dimension && value != 1 && value != 2)
+      fail("ring filter '{}': {} {} must be 1 or 2; expected {}", text, p.name, value, spec.form);
     return static_cast<double>(value);
   }
   double value = 0;
@@ -150,7 +164,10 @@ double parse_field(std::string_view text, const ParameterSpec& p, std::string_vi
   return p.field == Field::ignored ? 0.0 : value;
 }
 
-void check_ranges(std::string_view text, const MethodSpec& spec, const std::array<double, 3>& values) {
+// Parameters p1 … p4 of a RingFilter.
+using Values = std::array<double, 4>;
+
+void check_ranges(std::string_view text, const MethodSpec& spec, const Values& values) {
   for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
     const auto& p = spec.parameters[i];
     const std::string problem = range_problem(p, values[i]);
@@ -182,7 +199,7 @@ RingFilter parse_ring_filter(const std::string& text) {
   if (fields.size() > spec.parameters.size())
     fail("ring filter '{}': {} parameters given, {} takes {}; expected {}", text, fields.size(), spec.key,
          spec.parameters.size(), spec.form);
-  std::array<double, 3> values{};
+  Values values{};
   for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
     const auto& p = spec.parameters[i];
     const std::string_view field = i < fields.size() ? fields[i] : std::string_view{};
@@ -192,14 +209,15 @@ RingFilter parse_ring_filter(const std::string& text) {
     else fail("ring filter '{}': {} is missing; expected {}", text, p.name, spec.form);
   }
   check_ranges(text, spec, values);
-  return {spec.method, values[0], values[1], values[2]};
+  return {spec.method, values[0], values[1], values[2], values[3]};
 }
 
 std::string to_string(const RingFilter& filter) {
   const MethodSpec& spec = spec_of(filter.method);
   std::string text(spec.key);
-  const std::array<double, 3> values{filter.p1, filter.p2, filter.p3};
+  const Values values{filter.p1, filter.p2, filter.p3, filter.p4};
   for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
+    if (spec.parameters[i].field == Field::dimension && values[i] == 0) continue;  // always the last field
     text += i == 0 ? ":" : ";";
     text += spec.parameters[i].field == Field::ignored ? "0" : format_value(spec.parameters[i], values[i]);
   }
@@ -208,7 +226,7 @@ std::string to_string(const RingFilter& filter) {
 
 void check_ring_filter(const RingFilter& filter) {
   const MethodSpec& spec = spec_of(filter.method);
-  check_ranges(to_string(filter), spec, {filter.p1, filter.p2, filter.p3});
+  check_ranges(to_string(filter), spec, {filter.p1, filter.p2, filter.p3, filter.p4});
 }
 
 }  // namespace tomo

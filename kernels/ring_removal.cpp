@@ -11,6 +11,9 @@ namespace {
 
 int whole(double value) { return static_cast<int>(value); }
 
+// Vo's DIM field: 0 (not given) is 1.
+int dimension(double value) { return value == 0 ? 1 : whole(value); }
+
 // The filter for one sinogram of this size. Methods with Fourier transforms plan them here, once
 // for all slices; the returned function may then run on several threads at once.
 std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int projections, int columns) {
@@ -30,9 +33,10 @@ std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int proje
       return [n1 = whole(f.p1), n2 = whole(f.p2)](SinogramView s) { oimoen_filter(s, n1, n2); };
     case RingMethod::sijberspostnov:
       return [w = whole(f.p1), t = f.p2](SinogramView s) { sijbers_postnov_filter(s, w, t); };
-    case RingMethod::vo_sort: return [size = whole(f.p1)](SinogramView s) { vo_sorting_filter(s, size); };
+    case RingMethod::vo_sort:
+      return [size = whole(f.p1), dim = dimension(f.p2)](SinogramView s) { vo_sorting_filter(s, size, dim); };
     case RingMethod::vo_filter: {
-      auto filter = std::make_shared<VoFilteringFilter>(projections, columns, f.p1, whole(f.p2));
+      auto filter = std::make_shared<VoFilteringFilter>(projections, columns, f.p1, whole(f.p2), dimension(f.p3));
       return [filter](SinogramView s) { filter->apply(s); };
     }
     case RingMethod::vo_large:
@@ -42,8 +46,8 @@ std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int proje
     case RingMethod::vo_all:
       // algotom's remove_all_stripe: dead columns first (they would spoil the others' medians),
       // then wide stripes, then what is left of the narrow ones.
-      return [snr = f.p1, large = whole(f.p2), small = whole(f.p3)](SinogramView s) {
-        vo_all_filter(s, snr, large, small);
+      return [snr = f.p1, large = whole(f.p2), small = whole(f.p3), dim = dimension(f.p4)](SinogramView s) {
+        vo_all_filter(s, snr, large, small, dim);
       };
   }
   fail("ring filter: unknown method number {}", static_cast<int>(f.method));

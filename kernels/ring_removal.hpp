@@ -15,12 +15,15 @@
 //   raven:N;P                    N >= 3 rows of vertical frequency filtered, P in [0, 1] smoothing
 //   oimoen:N1;N2                 N1 horizontal, N2 vertical odd median widths (3..10001)
 //   sijberspostnov:W;T           W window (pixels, 3..10001), T > 0 variance threshold (line integral²)
-//   vo-sort[:SIZE]               SIZE odd median width (pixels), default 21
-//   vo-filter[:SIGMA[;SIZE]]     SIGMA > 0 Gaussian width (frequency bins, default 3), SIZE default 21
+//   vo-sort[:SIZE[;DIM]]         SIZE odd median width (pixels), default 21; DIM 1 (median across) or 2
+//                                (SIZE × SIZE), default 1
+//   vo-filter[:SIGMA[;SIZE[;DIM]]]  SIGMA > 0 Gaussian width (frequency bins, default 3), SIZE default 21
 //   vo-large[:SNR[;SIZE]]        SNR in [1, 100] detection ratio (default 3), SIZE default 51
 //   vo-dead[:SNR[;SIZE]]         SNR default 3, SIZE default 51
-//   vo-all[:SNR[;LA[;SM]]]       SNR default 3, LA large-stripe size default 61, SM sorting size default 21
-// Vo's fields may be left empty or off the end for their defaults (algotom's).
+//   vo-all[:SNR[;LA[;SM[;DIM]]]]  SNR default 3, LA large-stripe size default 61, SM sorting size default 21
+// Vo's fields may be left empty or off the end for their defaults (algotom's). DIM, when not
+// given, is stored as 0 (meaning 1) and not written back, so that filters and strings from before
+// it existed keep their meaning and canonical form.
 #include <span>
 #include <string>
 
@@ -41,14 +44,14 @@ enum class RingMethod {
   vo_all,          // dead, then large, then sorting (algotom's remove_all_stripe)
 };
 
-// A method and its parameters, p1 … p3 in the order of the method's string (unused ones 0).
+// A method and its parameters, p1 … p4 in the order of the method's string (unused ones 0).
 struct RingFilter {
   RingMethod method = RingMethod::none;
-  double p1 = 0, p2 = 0, p3 = 0;
+  double p1 = 0, p2 = 0, p3 = 0, p4 = 0;
   bool operator==(const RingFilter&) const = default;
 };
 
-// Parses "method:p1;p2[;p3]" (split at the first ':', then at ';'). Throws tomo::Error naming
+// Parses "method:p1;p2[;p3[;p4]]" (split at the first ':', then at ';'). Throws tomo::Error naming
 // the string, what is wrong and the method's allowed form, for an unknown method or a missing,
 // non-numeric or out-of-range parameter.
 RingFilter parse_ring_filter(const std::string& text);

@@ -75,19 +75,20 @@ class RavenFilter {
 // --- Vo, Atwood & Drakopoulos, Opt. Express 26(22), 28396 (2018) (kernels/stripe_filters_vo.cpp) ---
 
 // Sorting: sorting each column by value turns a stripe into a smooth band the same across all
-// rows; a median across `size` columns of the sorted image removes it; then unsort.
-void vo_sorting_filter(SinogramView sinogram, int size);
+// rows; a median of the sorted image removes it, across `size` columns (dim 1) or over `size` ×
+// `size` pixels (dim 2: also smooths along the sorted rows, for noisier data); then unsort.
+void vo_sorting_filter(SinogramView sinogram, int size, int dim = 1);
 
 // Filtering: the sorting filter applied only to each column's low-pass along the angle
 // (Gaussian of width `sigma` frequency bins), leaving the sharp detail untouched.
 class VoFilteringFilter {
  public:
-  VoFilteringFilter(int projections, int columns, double sigma, int size);
+  VoFilteringFilter(int projections, int columns, double sigma, int size, int dim = 1);
   ~VoFilteringFilter();
   void apply(SinogramView sinogram) const;
 
  private:
-  int projections_, columns_, pad_, size_;
+  int projections_, columns_, pad_, size_, dim_;
   std::unique_ptr<ColumnFourierFilter> low_pass_;
 };
 
@@ -103,9 +104,9 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual);
 
 // All stripes (algotom's remove_all_stripe): dead stripes without their residual step, then
-// large stripes (`large_size`), then the sorting filter (`small_size`), the last two sharing one
-// sort of the columns.
-void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size);
+// large stripes (`large_size`), then the sorting filter (`small_size`, `dim`), the last two
+// sharing one sort of the columns.
+void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size, int dim = 1);
 
 // Vo's stripe detector: true where `ratio` stands out from the straight line fitted to the
 // middle half of its sorted values by more than snr / 2 times that line's rise.

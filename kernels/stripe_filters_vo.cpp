@@ -13,10 +13,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <utility>
 
 #include "kernels/column_fourier_filter.hpp"
+#include "kernels/error.hpp"
 #include "kernels/median_filter.hpp"
 #include "kernels/stripe_filters.hpp"
 
@@ -108,6 +111,129 @@ std::vector<float> median_across(const std::vector<float>& image, int rows, int 
   return out;
 }
 
+// The runs of a size × size window over a sorted image: one per column, each in order, each cut
+// in two. The values before a run's cut count as "below"; the cuts are kept so that every value
+// below is at most every value above. Then with `rank` values below, the largest of them is the
+// rank-th smallest of the window.
+class WindowRuns {
+ public:
+  explicit WindowRuns(std::size_t size)
+      : size_(size), first_(size), stride_(size), cut_(size), below_(size), above_(size) {}
+
+  // Puts a run of `size` ordered values, `stride` apart from `first`, in slot s, cut where its
+  // values stop being below `threshold` (the cuts stay consistent when `threshold` lies between
+  // the values below and above of the other runs, as the last median does).
+  void replace(std::size_t s, const float* first, std::size_t stride, float threshold) {
+    count_ -= cut_[s];
+    first_[s] = first, stride_[s] = stride;
+    set_cut(s, first_not_below(s, 0, size_, threshold));
+    count_ += cut_[s];
+  }
+
+  // Moves values across the cuts (the smallest above, or the largest below) until `rank` values
+  // are below; returns the largest of those, the window's rank-th smallest value. A run's values
+  // up to the next run's nearest value move together: where the window's columns differ more
+  // than their values spread (a sorted image of an object), the median moves a whole run a step
+  // and one binary search does it.
+  float select(std::size_t rank) {
+    while (count_ < rank) {
+      const auto [s, next] = extreme_and_runner_up(above_, std::less<>());
+      const std::size_t cut = std::min(first_not_below(s, cut_[s], size_, std::nextafter(next, kInf)),
+                                       cut_[s] + (rank - count_));
+      count_ += cut - cut_[s];
+      set_cut(s, cut);
+    }
+    while (count_ > rank) {
+      const auto [s, next] = extreme_and_runner_up(below_, std::greater<>());
+      const std::size_t cut = std::max(first_not_below(s, 0, cut_[s], next), cut_[s] - std::min(cut_[s], count_ - rank));
+      count_ -= cut_[s] - cut;
+      set_cut(s, cut);
+    }
+    return *std::max_element(below_.begin(), below_.end());
+  }
+
+ private:
+  static constexpr float kInf = std::numeric_limits<float>::infinity();
+
+  float value(std::size_t s, std::size_t i) const { return first_[s][i * stride_[s]]; }
+
+  // The first position in [low, high) of run s whose value is not below `threshold`.
+  std::size_t first_not_below(std::size_t s, std::size_t low, std::size_t high, float threshold) const {
+    while (low < high) {
+      const std::size_t middle = (low + high) / 2;
+      if (value(s, middle) < threshold) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  void set_cut(std::size_t s, std::size_t cut) {
+    cut_[s] = cut;
+    below_[s] = cut > 0 ? value(s, cut - 1) : -kInf;
+    above_[s] = cut < size_ ? value(s, cut) : kInf;
+  }
+
+  // The slot whose value comes first by `before`, and the first value of the other slots.
+  template <class Before>
+  static std::pair<std::size_t, float> extreme_and_runner_up(const std::vector<float>& values, Before before) {
+    std::size_t best = 0;
+    float runner_up = before(0.0f, 1.0f) ? kInf : -kInf;
+    for (std::size_t s = 1; s < values.size(); ++s) {
+      if (before(values[s], values[best])) runner_up = values[best], best = s;
+      else if (before(values[s], runner_up)) runner_up = values[s];
+    }
+    return {best, runner_up};
+  }
+
+  std::size_t size_, count_ = 0;
+  std::vector<const float*> first_;
+  std::vector<std::size_t> stride_, cut_;
+  std::vector<float> below_, above_;  // each run's largest value below its cut, smallest above
+};
+
+// The median over size × size pixels (algotom's dim = 2; scipy's median_filter, mirrored at the
+// edges) of an image whose columns each rise from top to bottom, as a sorted image's do. The
+// window is then `size` runs already in order, and moving it one column on takes one run out
+// and puts one in: cut where the last median lies, a few single values moved across the cuts
+// find the new one (WindowRuns) — a few times `size` operations per pixel, where sorting or
+// selecting the whole window would take size² or more.
+std::vector<float> median_square_of_sorted(const std::vector<float>& image, int rows, int columns, int size) {
+  const auto width = static_cast<std::size_t>(columns), height = static_cast<std::size_t>(rows);
+  const auto n = static_cast<std::size_t>(size);
+  const std::ptrdiff_t half = size / 2;
+  const std::size_t rank = n * n / 2 + 1;  // the median's rank, counting from 1 (n² is odd)
+  std::vector<float> out(image.size()), edge_runs;
+  WindowRuns runs(n);
+  for (std::size_t k = 0; k < height; ++k) {
+    const auto top = static_cast<std::ptrdiff_t>(k) - half;
+    // Near the top and bottom the mirrored rows of a column are not in order: sort them apart.
+    const bool at_edge = top < 0 || top + size > rows;
+    if (at_edge) {
+      edge_runs.resize(width * n);
+      for (std::size_t j = 0; j < width; ++j) {
+        float* run = edge_runs.data() + j * n;
+        for (std::size_t i = 0; i < n; ++i)
+          run[i] = image[boundary_index(top + static_cast<std::ptrdiff_t>(i), height, Boundary::mirror) * width + j];
+        std::sort(run, run + n);
+      }
+    }
+    const auto put = [&](std::size_t slot, std::ptrdiff_t column, float threshold) {
+      const std::size_t j = boundary_index(column, width, Boundary::mirror);
+      if (at_edge) runs.replace(slot, edge_runs.data() + j * n, 1, threshold);
+      else runs.replace(slot, image.data() + static_cast<std::size_t>(top) * width + j, width, threshold);
+    };
+    // The first window from empty cuts (nothing below), each next one from the last median.
+    for (std::size_t s = 0; s < n; ++s) put(s, static_cast<std::ptrdiff_t>(s) - half, -std::numeric_limits<float>::infinity());
+    float* row = out.data() + k * width;
+    row[0] = runs.select(rank);
+    for (std::size_t c = 1; c < width; ++c) {
+      put((c - 1) % n, static_cast<std::ptrdiff_t>(c) + half, row[c - 1]);  // the run leaving is in that slot
+      row[c] = runs.select(rank);
+    }
+  }
+  return out;
+}
+
 // Puts each column's filtered sorted values back in the rows they were sorted from. A block of
 // 16 columns at a time: its writes, to rows in no order, then stay within one cache line of each
 // row (1800 lines), where writing whole sorted rows at once touched a line per value.
@@ -131,10 +257,13 @@ std::vector<bool> dilate(const std::vector<bool>& mask) {
   return out;
 }
 
-// Vo's sorting step on a sinogram already sorted: the sorted image median-filtered across, put
-// back in the rows it came from.
-void sorting_step(SinogramView sinogram, const SortedColumns& sorted, int size) {
-  unsort(sinogram, sorted, median_across(sorted.sorted, sinogram.projections, sinogram.columns, size));
+// Vo's sorting step on a sinogram already sorted: the sorted image median-filtered, across
+// (dim 1) or over a square (dim 2), put back in the rows it came from.
+void sorting_step(SinogramView sinogram, const SortedColumns& sorted, int size, int dim) {
+  if (dim != 1 && dim != 2) fail("Vo's sorting filter: dimension {} is not 1 or 2", dim);
+  unsort(sinogram, sorted,
+         dim == 2 ? median_square_of_sorted(sorted.sorted, sinogram.projections, sinogram.columns, size)
+                  : median_across(sorted.sorted, sinogram.projections, sinogram.columns, size));
 }
 
 // Vo's large-stripe step on a sinogram already sorted (see vo_large_stripe_filter). Leaves
@@ -145,13 +274,13 @@ void large_stripe_step(SinogramView sinogram, SortedColumns& sorted, double snr,
 
 }  // namespace
 
-void vo_sorting_filter(SinogramView sinogram, int size) { sorting_step(sinogram, sort_columns(sinogram), size); }
+void vo_sorting_filter(SinogramView sinogram, int size, int dim) { sorting_step(sinogram, sort_columns(sinogram), size, dim); }
 
 // Low-pass along the angle by a Gaussian of σ frequency bins of the padded column (algotom's
 // separate_frequency_component); the column is mirrored by up to 150 rows (10 %) at each end so
 // that the transform does not wrap its last rows onto its first.
-VoFilteringFilter::VoFilteringFilter(int projections, int columns, double sigma, int size)
-    : projections_(projections), columns_(columns), pad_(std::min(150, projections / 10)), size_(size) {
+VoFilteringFilter::VoFilteringFilter(int projections, int columns, double sigma, int size, int dim)
+    : projections_(projections), columns_(columns), pad_(std::min(150, projections / 10)), size_(size), dim_(dim) {
   const int rows = projections + 2 * pad_;
   std::vector<float> gain(static_cast<std::size_t>(rows / 2 + 1));
   for (std::size_t k = 0; k < gain.size(); ++k) {
@@ -177,7 +306,7 @@ void VoFilteringFilter::apply(SinogramView sinogram) const {
                             padded.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pad_ + projections_) * columns));
   std::vector<float> sharp(sinogram.values, sinogram.values + sinogram.size());
   for (std::size_t i = 0; i < sharp.size(); ++i) sharp[i] -= smooth[i];
-  vo_sorting_filter({smooth.data(), projections_, columns_}, size_);
+  vo_sorting_filter({smooth.data(), projections_, columns_}, size_, dim_);
   for (std::size_t i = 0; i < sharp.size(); ++i) sinogram.values[i] = smooth[i] + sharp[i];
 }
 
@@ -276,11 +405,11 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
   large_stripe_step(sinogram, sorted, snr, size, drop_ratio);
 }
 
-void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size) {
+void vo_all_filter(SinogramView sinogram, double snr, int large_size, int small_size, int dim) {
   vo_dead_stripe_filter(sinogram, snr, large_size, false);
   auto sorted = sort_columns(sinogram);
   large_stripe_step(sinogram, sorted, snr, large_size, 0.1);
-  sorting_step(sinogram, sorted, small_size);
+  sorting_step(sinogram, sorted, small_size, dim);
 }
 
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual) {
