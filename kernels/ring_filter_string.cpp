@@ -100,6 +100,12 @@ const std::vector<MethodSpec>& method_specs() {
        "SM_SIZE columns, or over SM_SIZE x SM_SIZE; default 1)",
        {kSnr, {"large-stripe size", Field::odd_width, 3, kMaxWidth, false, 61},
         {"sorting size", Field::odd_width, 3, kMaxWidth, false, 21}, kDimension}},
+      // A polynomial above order 10 over a whole column follows the object's sinusoids, not the
+      // column's trend.
+      {RingMethod::vo_fit, "vo-fit",
+       "vo-fit[:ORDER[;SIGMA]] with ORDER an integer from 1 to 10 (polynomial order of the fit along the "
+       "angle; default 2) and SIGMA > 0 (Gaussian width across, frequency bins; default 10)",
+       {{"polynomial order", Field::integer, 1, 10, false, 2}, {"sigma", Field::real, 0, kInf, true, 10}}},
   };
   return specs;
 }

@@ -43,6 +43,10 @@ std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int proje
       return [snr = f.p1, size = whole(f.p2)](SinogramView s) { vo_large_stripe_filter(s, snr, size); };
     case RingMethod::vo_dead:
       return [snr = f.p1, size = whole(f.p2)](SinogramView s) { vo_dead_stripe_filter(s, snr, size, true); };
+    case RingMethod::vo_fit: {
+      auto filter = std::make_shared<VoFittingFilter>(projections, columns, whole(f.p1), f.p2);
+      return [filter](SinogramView s) { filter->apply(s); };
+    }
     case RingMethod::vo_all:
       // algotom's remove_all_stripe: dead columns first (they would spoil the others' medians),
       // then wide stripes, then what is left of the narrow ones.

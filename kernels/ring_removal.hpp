@@ -21,6 +21,9 @@
 //   vo-large[:SNR[;SIZE]]        SNR in [1, 100] detection ratio (default 3), SIZE default 51
 //   vo-dead[:SNR[;SIZE]]         SNR default 3, SIZE default 51
 //   vo-all[:SNR[;LA[;SM[;DIM]]]]  SNR default 3, LA large-stripe size default 61, SM sorting size default 21
+//   vo-fit[:ORDER[;SIGMA]]       ORDER 1..10 polynomial order along the angle (default 2), SIGMA > 0
+//                                Gaussian width across (frequency bins, default 10); values must be
+//                                positive where there are stripes to remove (it divides by the fit)
 // Vo's fields may be left empty or off the end for their defaults (algotom's). DIM, when not
 // given, is stored as 0 (meaning 1) and not written back, so that filters and strings from before
 // it existed keep their meaning and canonical form.
@@ -42,6 +45,7 @@ enum class RingMethod {
   vo_large,        // Vo et al. 2018, algorithm 5: detect and repair wide stripes
   vo_dead,         // Vo et al. 2018, algorithm 6: detect and interpolate dead columns
   vo_all,          // dead, then large, then sorting (algotom's remove_all_stripe)
+  vo_fit,          // Vo et al. 2018, algorithm 1: rescale each column's fitted trend to its low-pass across
 };
 
 // A method and its parameters, p1 … p4 in the order of the method's string (unused ones 0).

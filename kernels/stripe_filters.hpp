@@ -92,6 +92,32 @@ class VoFilteringFilter {
   std::unique_ptr<ColumnFourierFilter> low_pass_;
 };
 
+// Fitting (kernels/stripe_filter_vo_fitting.cpp; algorithm 1, algotom's
+// remove_stripe_based_fitting): each column's trend along the angle, a Savitzky–Golay polynomial
+// of `order` over the whole column, is low-passed across by a Gaussian of `sigma` frequency bins
+// (of the columns padded by a tenth of the projections, at most 150, each side; smaller is
+// stronger), and each value is multiplied by low-passed trend / trend: gain errors of single
+// pixels go, the angular detail stays. It divides by the trend, so it is meant for values that
+// are positive where there is anything to correct (transmissions, or line integrals through
+// matter): where the trend or its low-pass is below 1 % of the largest trend (air, noise about
+// zero) values are left as they are. A stripe in air, an offset on ~0, is beyond it.
+class VoFittingFilter {
+ public:
+  VoFittingFilter(int projections, int columns, int order, double sigma);
+  ~VoFittingFilter();
+  void apply(SinogramView sinogram) const;
+
+ private:
+  struct Plans;
+  int projections_, columns_;
+  int fit_half_;                 // the fit's window is 2 · fit_half_ + 1 angles
+  int fit_rows_;                 // the column reflected, padded for the fit's transform
+  std::vector<float> fit_gains_;  // the fit, as a convolution down each column, per frequency bin
+  int pad_, padded_rows_, padded_columns_;
+  std::vector<float> row_gains_, column_gains_;  // the Gaussian, separable, per frequency bin
+  std::unique_ptr<Plans> plans_;
+};
+
 // Large stripes: columns whose sorted mean departs from their neighbours' by more than `snr`
 // times the spread of the ordinary columns are replaced by the neighbours' sorted median;
 // every column is first rescaled by that ratio. `drop_ratio` of the sorted values (half at
