@@ -17,6 +17,12 @@ inline void median_filter(std::span<const float> in, int width, Boundary boundar
   median_filter(in.data(), in.size(), 1, width, boundary, out.data());
 }
 
+// Every row of a rows × columns image (row-major) median-filtered across: the same values as
+// median_filter on each row, several times faster (16 rows at once, without branches). `out`
+// must not alias `image`.
+void median_filter_rows(const float* image, std::size_t rows, std::size_t columns, int width, Boundary boundary,
+                        float* out);
+
 // Median of the values (reordered in place); the mean of the two middle ones for an even count.
 float median_of(std::span<float> values);
 

@@ -104,10 +104,9 @@ SortedColumns sort_columns(SinogramView sinogram) {
 // Each row of a rows × columns image median-filtered across `size` columns (algotom uses
 // scipy's default boundary, the mirror).
 std::vector<float> median_across(const std::vector<float>& image, int rows, int columns, int size) {
-  const auto width = static_cast<std::size_t>(columns);
   std::vector<float> out(image.size());
-  for (std::size_t k = 0; k < static_cast<std::size_t>(rows); ++k)
-    median_filter(image.data() + k * width, width, 1, size, Boundary::mirror, out.data() + k * width);
+  median_filter_rows(image.data(), static_cast<std::size_t>(rows), static_cast<std::size_t>(columns), size,
+                     Boundary::mirror, out.data());
   return out;
 }
 

@@ -225,6 +225,26 @@ TEST(RingMedian, WindowsPastTheEndsRepeatOrMirror) {
   EXPECT_EQ(tomo::boundary_index(8, 3, tomo::Boundary::mirror), 2u);
 }
 
+TEST(RingMedian, RowsSideBySideGiveTheSameMediansAsRowByRow) {
+  std::mt19937 random(3);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  struct Case {
+    std::size_t rows, columns;
+    int width;
+  };
+  // Rows not a multiple of the 16 done at once, windows wider than the rows, one column, steps of
+  // 1/8 (equal values), and a window past the width that goes row by row.
+  for (const Case c : {Case{37, 50, 5}, Case{16, 9, 21}, Case{3, 1, 3}, Case{40, 300, 61}, Case{2, 30, 2049}})
+    for (const auto boundary : {tomo::Boundary::mirror, tomo::Boundary::nearest}) {
+      std::vector<float> image(c.rows * c.columns), side_by_side(image.size()), one_by_one(image.size());
+      for (float& v : image) v = std::round(8 * value(random)) / 8;
+      tomo::median_filter_rows(image.data(), c.rows, c.columns, c.width, boundary, side_by_side.data());
+      for (std::size_t r = 0; r < c.rows; ++r)
+        tomo::median_filter(image.data() + r * c.columns, c.columns, 1, c.width, boundary, one_by_one.data() + r * c.columns);
+      EXPECT_EQ(side_by_side, one_by_one) << c.rows << " x " << c.columns << ", width " << c.width;
+    }
+}
+
 // Vo's sorting filter against the algorithm done the slow way: each column sorted (stable, by
 // value), the sorted image median-filtered by selecting each window's middle value (mirrored
 // edges, scipy's default), each value put back in the row it was sorted from.
