@@ -145,7 +145,8 @@ void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set) {
                                   "Raw counts at or above this are repaired like NaN (0 = no limit)");
   text(pre, "--rings", &ReconParams::set_rings,
        "Ring removal, STP's string: rivers:N;_, boinhaibel:N;_, muenchetal:L;S, raven:N;P, oimoen:N1;N2, "
-       "sijberspostnov:W;T, vo-sort|vo-filter|vo-large|vo-dead|vo-all[:...], none");
+       "sijberspostnov:W;T, vo-sort[:SIZE[;DIM]], vo-filter[:SIGMA[;SIZE[;DIM]]], vo-large|vo-dead[:SNR[;SIZE]], "
+       "vo-all[:SNR[;LA[;SM[;DIM]]]], vo-fit[:ORDER[;SIGMA]], none (docs/ring_removal.md)");
   text(pre, "--phase", &ReconParams::set_phase_method, "Phase retrieval: none, paganin or generalised-paganin");
   pre->add_option_function<double>("--energy", [&o](double v) { o.set_energy_kev(v); }, "X-ray energy, keV (default: the file's)");
   pre->add_option_function<double>("--distance", [&o](double v) { o.set_distance_mm(v); },
