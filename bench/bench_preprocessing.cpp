@@ -119,7 +119,7 @@ void BM_PreprocessingStitch(benchmark::State& state) {
   RawSlab slab = raw_slab();
   tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
   time_step(state, slab.counts, [&](std::vector<float>& data) {
-    auto stitched = tomo::stitch_half_acquisition(data, kSlices, kProjections, kColumns, 50.0, 2);
+    auto stitched = tomo::stitch_half_acquisition(data, kSlices, kProjections, kColumns, 50.0, {}, 2);
     benchmark::DoNotOptimize(stitched.data());
   });
 }

@@ -28,7 +28,7 @@ std::int64_t remove_zingers(std::span<float>, int, int, int, float) { fail("this
 
 std::vector<float> bin_pixels(std::span<const float>, int, int, int, int) { fail("this build of tomoedge has no CUDA kernels"); }
 
-std::vector<float> stitch_half_acquisition(std::span<const float>, int, int, int, double) {
+std::vector<float> stitch_half_acquisition(std::span<const float>, int, int, int, double, const StitchOptions&) {
   fail("this build of tomoedge has no CUDA kernels");
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/correction.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "kernels/phase_retrieval.hpp"
 
 namespace tomo::cuda {
@@ -27,7 +28,7 @@ std::vector<float> bin_pixels(std::span<const float> frames, int rows, int frame
 
 // As tomo::stitch_half_acquisition.
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
-                                           double axis);
+                                           double axis, const StitchOptions& options);
 
 // As retriever.apply_to_sinograms(sinograms, projections, threads): the retriever's sizes and
 // filter, with cuFFT; returns how many pixels were clamped before the log.

@@ -121,11 +121,13 @@ TEST_F(CudaPath, PreprocessingStepsMatchTheCpu) {
   const auto binned_cpu = tomo::bin_pixels(two_rows, 2, projections, columns, 2);
   EXPECT_LT(tomo::test::relative_error(tomo::cuda::bin_pixels(two_rows, 2, projections, columns, 2), binned_cpu), 1e-6);
 
-  for (const double axis : {14.25, 80.5}) {
-    const auto stitched_cpu = tomo::stitch_half_acquisition(cpu, rows, projections, columns, axis, 2);
-    const auto stitched_gpu = tomo::cuda::stitch_half_acquisition(cpu, rows, projections, columns, axis);
-    EXPECT_LT(tomo::test::relative_error(stitched_gpu, stitched_cpu), 1e-5) << axis;
-  }
+  for (const double axis : {14.25, 80.5})
+    for (const auto blend : {tomo::StitchBlend::ramp, tomo::StitchBlend::average, tomo::StitchBlend::cut}) {
+      const tomo::StitchOptions options{blend, blend == tomo::StitchBlend::ramp};
+      const auto stitched_cpu = tomo::stitch_half_acquisition(cpu, rows, projections, columns, axis, options, 2);
+      const auto stitched_gpu = tomo::cuda::stitch_half_acquisition(cpu, rows, projections, columns, axis, options);
+      EXPECT_LT(tomo::test::relative_error(stitched_gpu, stitched_cpu), 1e-5) << axis << " " << tomo::to_string(blend);
+    }
 
   tomo::PhaseRetrieval phase;
   phase.method = tomo::PhaseRetrieval::Method::paganin;
