@@ -6,7 +6,7 @@
 
 #include <iostream>
 
-#include "cli/batch_reconstruction.hpp"
+#include "actors/job_runner.hpp"
 #include "cli/commands.hpp"
 #include "cli/params_flags.hpp"
 #include "kernels/error.hpp"
@@ -15,7 +15,7 @@ namespace tomo::cli {
 namespace {
 
 struct ReconFlags {
-  std::string input, out, preview;
+  std::string input, out, preview, events;
   bool dump_params = false;
   ParamsFlags params;
 };
@@ -35,10 +35,13 @@ void run(const ReconFlags& f) {
   }
   if (f.out.empty()) fail("recon needs --out DIR (where the slices go)");
 
-  BatchRequest request{f.input, f.out, params, std::nullopt, nullptr};
+  JobRequest request{f.input, f.out, params, std::nullopt};
   if (!f.preview.empty()) request.preview_png = f.preview;
-  if (isatty(STDERR_FILENO)) request.on_progress = show_progress;
-  const auto result = reconstruct_scan(request);
+  JobOptions options;
+  if (isatty(STDERR_FILENO)) options.on_progress = show_progress;
+  if (!f.events.empty()) options.events = f.events;
+  JobRunner runner;
+  const auto result = runner.run(request, options);
   const ReconParams& p = request.params;
   std::cout << fmt::format("reconstructed {} slices ({} x {}) in {:.1f} s\n", result.slices, result.slice_width,
                            result.slice_width, result.seconds);
@@ -57,6 +60,7 @@ void add_recon_command(CLI::App& app) {
   cmd->add_option("--out,-o", flags->out, "Output folder");
   cmd->add_flag("--dump-params", flags->dump_params, "Print the effective parameters as JSON and exit");
   cmd->add_option("--preview", flags->preview, "Also write the middle slice as a PNG here");
+  cmd->add_option("--events", flags->events, "Write the job's events (slabs read, reconstructed, slices written) as JSON lines here");
   add_params_flags(cmd, flags->params);
   cmd->callback([flags] { run(*flags); });
 }

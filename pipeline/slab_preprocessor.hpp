@@ -7,8 +7,8 @@
 #include <map>
 #include <memory>
 
-#include "cli/reconstruction_plan.hpp"
-#include "cli/slab_reader.hpp"
+#include "pipeline/reconstruction_plan.hpp"
+#include "pipeline/slab_reader.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/phase_retrieval.hpp"
 

@@ -1,4 +1,4 @@
-#include "cli/slab_preprocessor.hpp"
+#include "pipeline/slab_preprocessor.hpp"
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 // from the flats and darks the plan's flat mode chooses.
 #include <vector>
 
-#include "cli/reconstruction_plan.hpp"
+#include "pipeline/reconstruction_plan.hpp"
 #include "kernels/flat_field.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"

@@ -1,4 +1,4 @@
-#include "cli/slab_reader.hpp"
+#include "pipeline/slab_reader.hpp"
 
 #include <spdlog/spdlog.h>
 
