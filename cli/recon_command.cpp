@@ -17,6 +17,7 @@ namespace {
 struct ReconFlags {
   std::string input, out, preview, events;
   bool dump_params = false;
+  int writer_delay_ms = 0;
   ParamsFlags params;
 };
 
@@ -40,6 +41,7 @@ void run(const ReconFlags& f) {
   JobOptions options;
   if (isatty(STDERR_FILENO)) options.on_progress = show_progress;
   if (!f.events.empty()) options.events = f.events;
+  options.writer_delay = std::chrono::milliseconds(f.writer_delay_ms);
   JobRunner runner;
   const auto result = runner.run(request, options);
   const ReconParams& p = request.params;
@@ -61,6 +63,10 @@ void add_recon_command(CLI::App& app) {
   cmd->add_flag("--dump-params", flags->dump_params, "Print the effective parameters as JSON and exit");
   cmd->add_option("--preview", flags->preview, "Also write the middle slice as a PNG here");
   cmd->add_option("--events", flags->events, "Write the job's events (slabs read, reconstructed, slices written) as JSON lines here");
+  // Hidden: for the tests of bounded memory, a writer as slow as a congested disk.
+  cmd->add_option("--test-writer-delay", flags->writer_delay_ms, "Milliseconds the writer waits before each slab")
+      ->group("")
+      ->check(CLI::Range(0, 60000));
   add_params_flags(cmd, flags->params);
   cmd->callback([flags] { run(*flags); });
 }
