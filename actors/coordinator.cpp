@@ -14,9 +14,11 @@ job_event event_now(std::string kind) {
 }
 
 coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, JobParts parts,
-                                             std::function<void(const job_event&)> on_event) {
+                                             std::function<void(const job_event&)> on_event,
+                                             std::function<void(const live_slice&)> on_live_slice) {
   self->state.parts = std::move(parts);
   self->state.on_event = std::move(on_event);
+  self->state.on_live_slice = std::move(on_live_slice);
   // Stops the job's actors and this one; the answer has been given.
   const auto stop = [self](caf::exit_reason reason) {
     self->state.finished = true;
@@ -35,39 +37,61 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
   self->set_down_handler([self, fail](caf::down_msg& down) {
     if (down.reason) fail(fmt::format("an actor of the job stopped: {}", self->system().render(down.reason)));
   });
+  // Every slab written: the counts collected from each reconstructor, the output made visible,
+  // the answer given.
+  const auto finish = [self, stop] {
+    coordinator_state& st = self->state;
+    auto remaining = std::make_shared<std::size_t>(st.reconstructors.size());
+    for (const auto& reconstructor : st.reconstructors)
+      self->request(reconstructor, caf::infinite, counts_atom::value)
+          .then([self, stop, remaining](CorrectionCounts counts, std::int64_t defective) {
+            self->state.summary.corrections += counts;
+            self->state.summary.defective_flat_pixels += defective;
+            if (--*remaining > 0) return;
+            self->request(self->state.slice_writer, caf::infinite, finish_atom::value)
+                .then([self, stop](std::vector<std::string> outputs) {
+                  self->state.summary.outputs = std::move(outputs);
+                  self->state.on_event(event_now("job_done"));
+                  self->state.answer.deliver(self->state.summary);
+                  stop(caf::exit_reason::normal);
+                });
+          });
+  };
   return {
       [self](start_atom) -> caf::typed_response_promise<job_summary> {
         coordinator_state& st = self->state;
+        const JobParts& job = st.parts;
         const auto me = caf::actor_cast<coordinator_actor>(self);
-        auto slice_writer = self->spawn<caf::detached>(writer, me, st.parts);
-        auto slabs = self->spawn<caf::detached>(reconstructor, me, slice_writer, st.parts);
-        auto loader = self->spawn<caf::detached>(chunk_loader, me, slabs, st.parts);
-        for (const caf::actor& child : {caf::actor_cast<caf::actor>(slice_writer), caf::actor_cast<caf::actor>(slabs),
-                                       caf::actor_cast<caf::actor>(loader)}) {
+        const auto watch = [&](const auto& child) {
           self->monitor(child);
-          st.children.push_back(child);
+          st.children.push_back(caf::actor_cast<caf::actor>(child));
+        };
+        st.slice_writer = self->spawn<caf::detached>(writer, me, job);
+        watch(st.slice_writer);
+        st.reconstructors.push_back(self->spawn<caf::detached>(reconstructor, me, st.slice_writer, job));
+        for (std::size_t s = 0; s < job.live.size(); ++s)
+          st.reconstructors.push_back(self->spawn<caf::detached>(live_reconstructor, me, st.slice_writer, job, s));
+        for (const auto& one : st.reconstructors) watch(one);
+        auto loader = self->spawn<caf::detached>(chunk_loader, me, st.reconstructors, job);
+        watch(loader);
+        if (job.follow) {
+          auto watcher = self->spawn<caf::detached>(acquisition_watcher, me, loader, job);
+          watch(watcher);
+          self->send(watcher, poll_atom::value);
         }
         st.answer = self->make_response_promise<job_summary>();
         st.on_event(event_now("job_started"));
         self->send(loader, start_atom::value);
         return st.answer;
       },
-      [self, stop](job_event& event) {
+      [self, finish](job_event& event) {
         coordinator_state& st = self->state;
         if (st.finished) return;
         st.on_event(event);
-        if (event.kind != "slab_done" || ++st.slabs_done < st.parts.job->slabs.size()) return;
-        // Every slab written: the output made visible, the counts collected, the answer given.
-        const auto slice_writer = caf::actor_cast<writer_actor>(st.children[0]);
-        const auto slabs = caf::actor_cast<reconstructor_actor>(st.children[1]);
-        self->request(slice_writer, caf::infinite, finish_atom::value).then([self, slabs, stop](std::vector<std::string> outputs) {
-          self->request(slabs, caf::infinite, counts_atom::value)
-              .then([self, outputs, stop](CorrectionCounts counts, std::int64_t defective) {
-                self->state.on_event(event_now("job_done"));
-                self->state.answer.deliver(job_summary{{}, outputs, counts, defective});
-                stop(caf::exit_reason::normal);
-              });
-        });
+        if (event.kind == "slab_done" && ++st.slabs_done == st.parts.job->slabs.size()) finish();
+      },
+      [self](live_slice& view) {
+        if (!self->state.finished && self->state.on_live_slice) self->state.on_live_slice(view);
       },
       [fail](job_failure& failure) { fail(fmt::format("{}: {}", failure.stage, failure.reason)); },
   };

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "pipeline/reconstruction_job.hpp"
 
@@ -24,6 +26,19 @@ struct JobOptions {
   int chunks_in_flight = 2;
   // For tests: the writer waits this long before each slab, as a slow disk would make it.
   std::chrono::milliseconds writer_delay{0};
+
+  // Follow a scan being acquired (docs/pipeline.md, "Live"): the slabs whose running sums fit in
+  // the memory budget are reconstructed as projections arrive, the rest once it is complete.
+  bool follow = false;
+  std::chrono::milliseconds poll{50};             // how often the scan is looked at
+  std::chrono::milliseconds stall_timeout{60000};  // no new projection (or no file) for this long: incomplete scan
+  int chunk_projections = 16;                     // at most this many projections per live chunk
+  // The live view: these rows (none given: the middle one), every `live_every` projections, to
+  // on_live_slice(row, projections added, width, width × width values) — called on an actor's
+  // thread.
+  std::vector<int> live_rows;
+  int live_every = 0;
+  std::function<void(int, int, int, std::span<const float>)> on_live_slice;
 };
 
 class JobRunner {

@@ -53,6 +53,7 @@ using next_atom = caf::atom_constant<caf::atom("next")>;
 using credit_atom = caf::atom_constant<caf::atom("credit")>;
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using counts_atom = caf::atom_constant<caf::atom("counts")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
 
 // Projections [first, first + count) of one slab of rows, raw, with their flat field: from the
 // chunk loader to the slab's reconstructor. A finished scan's slab comes as one chunk of all its
@@ -66,6 +67,30 @@ struct projection_chunk {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, projection_chunk& x) {
   return f(caf::meta::type_name("projection_chunk"), x.slab, x.first, x.count, x.data);
+}
+
+// What the acquisition has declared written so far: from the acquisition watcher to the loader.
+struct acquired {
+  std::int32_t written = 0;
+  std::int32_t expected = 0;
+  bool complete = false;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, acquired& x) {
+  return f(caf::meta::type_name("acquired"), x.written, x.expected, x.complete);
+}
+
+// The live view: one chosen slice as it stands after `added` of the scan's projections,
+// weighted as if they were all (width × width values).
+struct live_slice {
+  std::int32_t row = 0;
+  std::int32_t added = 0;
+  std::int32_t width = 0;
+  std::vector<float> values;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_slice& x) {
+  return f(caf::meta::type_name("live_slice"), x.row, x.added, x.width, x.values);
 }
 
 // One slab's slices: from its reconstructor to the writer.

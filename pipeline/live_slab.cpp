@@ -19,23 +19,37 @@ std::optional<std::string> why_not_live(const Plan& plan, const ReconParams& par
 }
 
 LiveSlab::LiveSlab(const Plan& plan, const ReconParams& params, Range rows)
-    : plan_(plan), rows_(rows), preprocessor_(plan, params), fbp_(plan.fbp, rows.size(), plan.rings) {
+    : plan_(plan), rows_(rows), preprocessor_(plan, params), projections_(static_cast<int>(plan.projections.size())) {
   if (const auto why = why_not_live(plan, params)) fail("this job cannot be reconstructed live: {}", *why);
+  fbp_.emplace(plan.fbp, rows.size(), plan.rings);
+}
+
+MemoryNeed LiveSlab::memory_need(int chunk_projections) const {
+  MemoryNeed need = fbp_->memory_need(chunk_projections);
+  // The chunks themselves, raw and then corrected in place, and the flat field.
+  need.bytes_per_row += static_cast<std::int64_t>(sizeof(float)) * plan_.width * (chunk_projections + 2);
+  return need;
 }
 
 void LiveSlab::add(SlabInput& chunk, int first, int count) {
   if (chunk.flat_field.rows > 0) flat_field_ = std::move(chunk.flat_field);
   if (flat_field_.rows == 0) fail("live slab {}:{}: its first chunk brought no flat field", rows_.begin, rows_.end);
+  if (!fbp_) fail("live slab {}:{}: a chunk after the last projection", rows_.begin, rows_.end);
   preprocessor_.correct(chunk, flat_field_);
-  fbp_.add(chunk.sinograms, first, count);
+  fbp_->add(chunk.sinograms, first, count);
+  added_ = fbp_->added();
 }
 
-void LiveSlab::snapshot(int row, std::span<float> out) const { fbp_.snapshot_slice(row - rows_.begin, out); }
+void LiveSlab::snapshot(int row, std::span<float> out) const {
+  if (fbp_) fbp_->snapshot_slice(row - rows_.begin, out);
+}
 
-SlabOutput LiveSlab::finish() const {
+SlabOutput LiveSlab::finish() {
+  if (!fbp_) fail("live slab {}:{}: finished twice", rows_.begin, rows_.end);
   const auto n = static_cast<std::size_t>(plan_.slice_width);
   SlabOutput out{rows_, std::vector<float>(static_cast<std::size_t>(rows_.size()) * n * n)};
-  fbp_.finish(out.slices);
+  fbp_->finish(out.slices);
+  fbp_.reset();
   return out;
 }
 

@@ -30,17 +30,17 @@ class LiveSlab {
   void add(SlabInput& chunk, int first, int count);
 
   Range rows() const { return rows_; }
-  int added() const { return fbp_.added(); }
-  bool complete() const { return fbp_.complete(); }
+  int added() const { return added_; }
+  bool complete() const { return added_ == projections_; }
 
   // Slice `row` of the slab as it stands (N × N), weighted as if the projections so far were all.
   void snapshot(int row, std::span<float> out) const;
-  // The slab's slices; call once complete().
-  SlabOutput finish() const;
+  // The slab's slices, once complete(); the running sums are freed: call it once.
+  SlabOutput finish();
 
   // For the memory planner: the running sums per row and the working memory of chunks of up to
   // `chunk_projections` projections.
-  MemoryNeed memory_need(int chunk_projections) const { return fbp_.memory_need(chunk_projections); }
+  MemoryNeed memory_need(int chunk_projections) const;
 
   const CorrectionCounts& corrections() const { return preprocessor_.corrections(); }
   std::int64_t defective_flat_pixels() const { return flat_field_.defective_pixels; }
@@ -49,8 +49,9 @@ class LiveSlab {
   const Plan& plan_;
   Range rows_;
   SlabPreprocessor preprocessor_;
-  StreamingFbp fbp_;
+  std::optional<StreamingFbp> fbp_;  // until finish()
   FlatField flat_field_;
+  int projections_ = 0, added_ = 0;
 };
 
 }  // namespace tomo
