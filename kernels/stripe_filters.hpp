@@ -102,6 +102,10 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
 // linearly across from the nearest good columns; then, if `residual`, the large-stripe filter.
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual);
 
+// The columns vo_dead_stripe_filter interpolates, from each column's roughness along the angle
+// (stripe_filter_math.hpp's vo_column_roughness); `size` is the median width across.
+std::vector<bool> vo_dead_columns(std::span<const double> roughness, double snr, int size);
+
 // Vo's stripe detector: true where `ratio` stands out from the straight line fitted to the
 // middle half of its sorted values by more than snr / 2 times that line's rise.
 std::vector<bool> vo_detect_stripes(std::span<const float> ratio, double snr);
