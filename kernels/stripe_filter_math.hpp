@@ -186,10 +186,12 @@ TOMO_HD bool vo_dilated(const Mask& mask, std::size_t n, std::size_t c) {
 }
 
 // A dead column `offset` columns right of the good column `left_value` is read from, `span`
-// columns short of the good one on the right: linear interpolation across.
+// columns short of the good one on the right: linear interpolation across. An explicit fused
+// multiply-add: nvcc contracts the expression, a host compiler may or may not, and vo-all sorts
+// these values afterwards, where one rounding apart can reorder a column.
 TOMO_HD inline float vo_interpolated(float left_value, float right_value, std::size_t offset, std::size_t span) {
   const float t = static_cast<float>(offset) / static_cast<float>(span);
-  return left_value + t * (right_value - left_value);
+  return fmaf(t, right_value - left_value, left_value);
 }
 
 }  // namespace tomo
