@@ -157,6 +157,10 @@ TOMO_HD inline double vo_column_roughness(const float* column, int rows, std::si
   return roughness;
 }
 
+// The share of each column's sorted values vo-large leaves out of its means, half at each end
+// (algotom's drop_ratio default).
+inline constexpr double kVoLargeDropRatio = 0.1;
+
 // The sorted rows whose means vo-large compares, [*first, *end): all but `drop_ratio` of them,
 // half dropped at each end (zingers, edges).
 TOMO_HD inline void vo_kept_rows(int rows, double drop_ratio, int* first, int* end) {

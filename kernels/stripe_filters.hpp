@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "kernels/stripe_filter_math.hpp"
+
 namespace tomo {
 
 class ColumnFourierFilter;
@@ -95,7 +97,7 @@ class VoFilteringFilter {
 // times the spread of the ordinary columns are replaced by the neighbours' sorted median;
 // every column is first rescaled by that ratio. `drop_ratio` of the sorted values (half at
 // each end) is left out of the means.
-void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = 0.1);
+void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = kVoLargeDropRatio);
 
 // Dead stripes: columns much smoother or rougher along the angle than their neighbours (a dead
 // pixel is constant, a flickering one jumps) are found as for large stripes and interpolated

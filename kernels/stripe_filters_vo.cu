@@ -100,11 +100,11 @@ void sort_filter(float* sinograms, int slices, int projections, int columns, int
   check(cudaGetLastError(), "unsorting kernel");
 }
 
-// vo_large_stripe_filter (drop ratio 0.1, as the CPU's default).
+// vo_large_stripe_filter with its default drop ratio.
 void large_stripe_filter(float* sinograms, int slices, int projections, int columns, double snr, int size) {
   const SortedSmoothed s(sinograms, slices, projections, columns, size);
   int kept_first = 0, kept_end = 0;
-  vo_kept_rows(projections, 0.1, &kept_first, &kept_end);
+  vo_kept_rows(projections, tomo::kVoLargeDropRatio, &kept_first, &kept_end);
   const std::size_t profile = static_cast<std::size_t>(slices) * static_cast<std::size_t>(columns);
   DeviceBuffer<float> ratio(profile);
   large_ratio_kernel<<<blocks(profile), kThreadsPerBlock>>>(s.sorted.get(), s.smooth.get(), projections, kept_first, kept_end,

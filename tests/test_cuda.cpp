@@ -243,6 +243,11 @@ TEST(Cuda, RingRemovalRejectsWhatTheCpuRejects) {
   auto none = sinograms;
   tomo::cuda::remove_rings(none, 1, 4, 9, tomo::parse_ring_filter("none"));
   EXPECT_EQ(none, sinograms);
+  // Every method's plain string is taken (without a GPU it then fails for want of a device, not
+  // as an unknown option): the refusal above must not catch a default the CPU filters added.
+  for (const std::string text : {"rivers:31", "boinhaibel:11", "muenchetal:4;1", "raven:3;0.5", "oimoen:51;51",
+                                 "sijberspostnov:51;0.001", "vo-sort", "vo-filter", "vo-large", "vo-dead", "vo-all"})
+    EXPECT_EQ(message_of(tomo::parse_ring_filter(text)).find("not available on the GPU"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -230,7 +230,7 @@ void sort_filter(float* s, int slices, int projections, int columns, int size) {
 void large_stripe_filter(float* s, int slices, int projections, int columns, double snr, int size) {
   const auto r = sorted_smoothed(s, slices, projections, columns, size);
   int kept_first = 0, kept_end = 0;
-  tomo::vo_kept_rows(projections, 0.1, &kept_first, &kept_end);
+  tomo::vo_kept_rows(projections, tomo::kVoLargeDropRatio, &kept_first, &kept_end);
   Values ratio(static_cast<std::size_t>(slices) * columns);
   for (std::size_t i = 0; i < ratio.size(); ++i)
     tomo::vo_large_ratio_step(r.sorted.data(), r.smooth.data(), projections, kept_first, kept_end, ratio.data(), i);
