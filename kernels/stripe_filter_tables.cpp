@@ -45,6 +45,7 @@ std::vector<float> vo_low_pass_gains(int rows, double sigma) {
 }
 
 std::vector<float> rivers_correction(std::span<const double> column_sums, int projections, int width) {
+  if (projections < 1) fail("Rivers profile: needs at least one projection, got {}", projections);
   std::vector<float> means(column_sums.size()), smooth(column_sums.size());
   for (std::size_t c = 0; c < means.size(); ++c) means[c] = static_cast<float>(column_sums[c] / projections);
   median_filter(means, width, Boundary::nearest, smooth);

@@ -39,7 +39,8 @@ int vo_filter_padding(int projections);
 std::vector<float> vo_low_pass_gains(int rows, double sigma);
 
 // Rivers: what each column loses, its mean over the angles (column sum / projections) less the
-// running median of those means over `width` columns (ends repeated).
+// running median of those means over `width` columns (ends repeated). From column sums, so that
+// a reconstruction that never holds the whole sinogram (streaming_fbp.hpp) can keep running sums.
 std::vector<float> rivers_correction(std::span<const double> column_sums, int projections, int width);
 
 // Boin & Haibel: each column's gain, (running median of the column sums over `width` columns) /
