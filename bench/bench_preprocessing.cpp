@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "kernels/correction.hpp"
+#include "kernels/fbp_cuda.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/half_acquisition.hpp"
 #include "kernels/phase_retrieval.hpp"
 #include "kernels/ring_removal.hpp"
+#include "kernels/ring_removal_cuda.hpp"
 
 namespace {
 
@@ -82,7 +84,7 @@ BENCHMARK(BM_PreprocessingCorrection)->DenseRange(0, 2)->Unit(benchmark::kMillis
 
 // Ring removal, each method with STP's example string or Vo's defaults, on line integrals; then
 // Vo's fitting method and the sorting methods' square median (DIM 2), added after the others so
-// that the earlier indices keep their meaning.
+// that the earlier indices keep their meaning (the GPU, below, runs the first eleven only).
 const std::vector<std::string> kRingStrings{"rivers:31;0",    "boinhaibel:11;",          "muenchetal:4;1.0", "raven:3;0.50",
                                             "oimoen:51;51",   "sijberspostnov:51;0.001", "vo-sort",          "vo-filter",
                                             "vo-large",       "vo-dead",                 "vo-all",           "vo-fit",
@@ -102,6 +104,24 @@ BENCHMARK(BM_PreprocessingRings)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
     ->UseRealTime();
+
+// The same on the GPU (tomo::cuda::remove_rings, transfers included), where one is usable.
+void BM_CudaPreprocessingRings(benchmark::State& state) {
+  std::string why;
+  if (!tomo::cuda::device_available(&why)) {
+    state.SkipWithError(("no usable GPU: " + why).c_str());
+    return;
+  }
+  RawSlab slab = raw_slab();
+  tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
+  const std::string& text = kRingStrings[static_cast<std::size_t>(state.range(0))];
+  const auto filter = tomo::parse_ring_filter(text);
+  state.SetLabel(text);
+  time_step(state, slab.counts, [&](std::vector<float>& data) {
+    tomo::cuda::remove_rings(data, kSlices, kProjections, kColumns, filter);
+  });
+}
+BENCHMARK(BM_CudaPreprocessingRings)->DenseRange(0, 10)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Paganin phase retrieval of a 4-row band (with no margin rows: the margins' cost is reading
 // more rows, not computing more per slice) over all 1800 projections, padding ×2.
@@ -126,7 +146,7 @@ void BM_PreprocessingStitch(benchmark::State& state) {
   RawSlab slab = raw_slab();
   tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
   time_step(state, slab.counts, [&](std::vector<float>& data) {
-    auto stitched = tomo::stitch_half_acquisition(data, kSlices, kProjections, kColumns, 50.0, 2);
+    auto stitched = tomo::stitch_half_acquisition(data, kSlices, kProjections, kColumns, 50.0, {}, 2);
     benchmark::DoNotOptimize(stitched.data());
   });
 }

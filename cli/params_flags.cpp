@@ -166,6 +166,10 @@ void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set) {
                                      "Rotation axis offset from the detector centre, pixels");
   recon->add_flag_callback("--half-acquisition", [&o] { o.set_half_acquisition(true); },
                            "360-degree scan with the axis near an edge (--cor-offset): stitch pairs 180 degrees apart");
+  text(recon, "--stitch-blend", &ReconParams::set_half_acquisition_blend,
+       "Half acquisition: join the overlap by ramp (default), average or cut");
+  recon->add_flag_callback("--stitch-normalise", [&o] { o.set_half_acquisition_normalise(true); },
+                           "Half acquisition: match each pair's overlap (beam intensity changed between them)");
   recon->add_option_function<double>("--rotate", [&o](double v) { o.set_rotation_deg(v); },
                                      "Rotate the slices counter-clockwise by this many degrees");
   recon->add_option_function<float>("--mask-ratio", [&o](float v) { o.set_mask_ratio(v); }, "Radius of the circular mask / (N/2)");

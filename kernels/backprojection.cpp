@@ -198,7 +198,7 @@ void accumulate_block(const PaddedProjections& padded, const float* cosines, con
 }
 
 void backproject_slice(const float* sinogram, int projections, const Trigonometry& trig, int n, double axis,
-                       float scale, float* image, int threads) {
+                       float scale, float* image, int threads, BackprojectionOutput output) {
   const double half = 0.5 * n;
   const int tile_rows = (n + kTileRows - 1) / kTileRows, tile_columns = (n + kBlockWidth - 1) / kBlockWidth;
   // How far from the axis any pixel's position can lie: the farthest pixel from the centre (blocks
@@ -243,7 +243,10 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
       for (int r = 0; r < rows; ++r) {
         float* image_row = image + static_cast<std::size_t>(row0 + r) * n + column0;
         const float* row_totals = totals.data() + static_cast<std::size_t>(r) * kBlockWidth;
-        for (int j = 0; j < columns; ++j) image_row[j] = scale * row_totals[j];
+        if (output == BackprojectionOutput::accumulate)
+          for (int j = 0; j < columns; ++j) image_row[j] += scale * row_totals[j];
+        else
+          for (int j = 0; j < columns; ++j) image_row[j] = scale * row_totals[j];
       }
     }
   });
@@ -254,7 +257,7 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
 #else  // no AVX-512: one pixel at a time
 
 void backproject_slice(const float* sinogram, int projections, const Trigonometry& trig, int n, double axis,
-                       float scale, float* image, int threads) {
+                       float scale, float* image, int threads, BackprojectionOutput output) {
   const std::size_t nn = static_cast<std::size_t>(n);
   const double half = 0.5 * n;
   // One work item is one image row; the angle loop is outside the pixel loop so that one filtered
@@ -279,7 +282,10 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
         }
       }
       float* image_row = image + r * nn;
-      for (std::size_t j = 0; j < nn; ++j) image_row[j] = scale * accumulator[j];
+      if (output == BackprojectionOutput::accumulate)
+        for (std::size_t j = 0; j < nn; ++j) image_row[j] += scale * accumulator[j];
+      else
+        for (std::size_t j = 0; j < nn; ++j) image_row[j] = scale * accumulator[j];
     }
   });
 }
@@ -289,7 +295,7 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
 }  // namespace
 
 void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
-                 std::span<float> out, int threads) {
+                 std::span<float> out, int threads, BackprojectionOutput output) {
   const int n = geometry.columns;
   const std::size_t nn = static_cast<std::size_t>(n);
   const std::size_t projections = geometry.angles_rad.size();
@@ -301,7 +307,8 @@ void backproject(std::span<const float> sinograms, int slices, const ParallelGeo
   const Trigonometry trig(geometry.angles_rad);
   for (int s = 0; s < slices; ++s)
     backproject_slice(sinograms.data() + static_cast<std::size_t>(s) * projections * nn, static_cast<int>(projections),
-                      trig, n, geometry.axis, scale, out.data() + static_cast<std::size_t>(s) * nn * nn, threads);
+                      trig, n, geometry.axis, scale, out.data() + static_cast<std::size_t>(s) * nn * nn, threads,
+                      output);
 }
 
 }  // namespace tomo

@@ -155,7 +155,7 @@ void accumulate_strip(const char* rows, std::size_t row_bytes, int count, const 
 }  // namespace
 
 void backproject_slab(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
-                      std::span<float> out, int threads) {
+                      std::span<float> out, int threads, BackprojectionOutput output) {
   const int n = geometry.columns;
   const std::size_t nn = static_cast<std::size_t>(n);
   const int projections = static_cast<int>(geometry.angles_rad.size());
@@ -182,7 +182,7 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
       const std::size_t sinogram_size = static_cast<std::size_t>(projections) * nn, slice_size = nn * nn;
       const std::size_t skipped = static_cast<std::size_t>(first), count = static_cast<std::size_t>(in_group);
       backproject(sinograms.subspan(skipped * sinogram_size, count * sinogram_size), in_group, geometry, scale,
-                  out.subspan(skipped * slice_size, count * slice_size), threads);
+                  out.subspan(skipped * slice_size, count * slice_size), threads, output);
       continue;
     }
     const auto lanes = interleave(sinograms, first, in_group, projections, n, threads);
@@ -215,7 +215,10 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
                 out.data() + (static_cast<std::size_t>(first + s) * nn + static_cast<std::size_t>(tile_row + r)) * nn +
                 static_cast<std::size_t>(tile_column);
             const Lanes* tile_row_totals = totals.data() + static_cast<std::size_t>(r) * kTile;
-            for (int j = 0; j < columns; ++j) image_row[j] = scale * tile_row_totals[j][s];
+            if (output == BackprojectionOutput::accumulate)
+              for (int j = 0; j < columns; ++j) image_row[j] += scale * tile_row_totals[j][s];
+            else
+              for (int j = 0; j < columns; ++j) image_row[j] = scale * tile_row_totals[j][s];
           }
       }
     });

@@ -10,9 +10,21 @@
 #include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
-namespace {
 
-}  // namespace
+StitchBlend parse_stitch_blend(const std::string& text) {
+  for (const StitchBlend blend : {StitchBlend::ramp, StitchBlend::average, StitchBlend::cut})
+    if (text == to_string(blend)) return blend;
+  fail("half-acquisition blend '{}' is not one of ramp, average, cut", text);
+}
+
+const char* to_string(StitchBlend blend) {
+  switch (blend) {
+    case StitchBlend::ramp: return "ramp";
+    case StitchBlend::average: return "average";
+    case StitchBlend::cut: return "cut";
+  }
+  return "?";
+}
 
 StitchedGeometry stitched_geometry(int columns, double axis) {
   const double n = columns;
@@ -34,7 +46,7 @@ StitchedGeometry stitched_geometry(int columns, double axis) {
 }
 
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
-                                           double axis, int threads) {
+                                           double axis, const StitchOptions& options, int threads) {
   if (projections < 2 || projections % 2 != 0)
     fail("half acquisition needs an even number of projections over 360°, got {}", projections);
   const std::size_t n = static_cast<std::size_t>(columns), p = static_cast<std::size_t>(projections);
@@ -53,8 +65,9 @@ std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int
       const float* near = sinograms.data() + (row * p + i) * n;
       const float* far = sinograms.data() + (row * p + i + half) * n;
       float* to = out.data() + item * width;
+      const float offset = options.normalise ? overlap_offset(near, far, columns, a, left, mirrored) : 0.0f;
       for (int k = 0; k < g.width; ++k)
-        to[mirrored ? g.width - 1 - k : k] = stitched_value(near, far, columns, a, left, k, mirrored);
+        to[mirrored ? g.width - 1 - k : k] = stitched_value(near, far, columns, a, left, k, mirrored, options.blend, offset);
     }
   });
   return out;

@@ -5,9 +5,11 @@
 // side by side they make one projection of the whole sample, and the 360° scan becomes a 180°
 // scan of a detector almost twice as wide.
 #include <span>
+#include <string>
+#include <vector>
 
 #include "kernels/center_of_rotation.hpp"
-#include <vector>
+#include "kernels/preprocessing_math.hpp"
 
 namespace tomo {
 
@@ -24,13 +26,26 @@ struct StitchedGeometry {
 // centre on either side (there would be nothing to extend).
 StitchedGeometry stitched_geometry(int columns, double axis);
 
+// STP's two switches for joining the pairs.
+struct StitchOptions {
+  StitchBlend blend = StitchBlend::ramp;
+  // Shift each far projection's line integrals by the mean difference over the overlap, undoing
+  // a change of beam intensity between the two angles of a pair (STP's "normalise").
+  bool normalise = false;
+};
+
+// "ramp", "average", "cut" (tomo::Error naming the allowed words otherwise) and back.
+StitchBlend parse_stitch_blend(const std::string& text);
+const char* to_string(StitchBlend blend);
+
 // Stitches `rows` sinograms of line integrals laid out (row, projection, column), `projections`
 // even with projection i + P/2 taken 180° after projection i, into (row, P/2, width). Columns on
 // the far side of the axis come from the projection 180° later, mirrored (and interpolated
 // linearly when twice the axis is not a whole number); where both see the sample (the overlap)
-// they are blended with weights that ramp linearly across it, so that no seam shows.
+// they are joined as options.blend says — by default with weights that ramp linearly across it,
+// so that no seam shows.
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
-                                           double axis, int threads);
+                                           double axis, const StitchOptions& options, int threads);
 
 // The rotation axis of a half-acquisition scan from its data, as an offset from N/2 (the axis
 // at column N/2 + offset): for each trial axis a, the columns c whose mirror image 2a − c lies on

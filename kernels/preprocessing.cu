@@ -83,16 +83,28 @@ __global__ void zinger_kernel(const float* in, float* out, int rows, int project
   if (was_replaced) atomicAdd(replaced, 1ull);
 }
 
-// One thread per stitched value of (row, pair, stitched column), as the CPU's loop.
-__global__ void stitch_kernel(const float* in, float* out, int rows, int projections, int columns, double a, int left,
-                              int width, bool mirrored) {
+// One thread per pair of (row, pair): what its far projection needs added (overlap_offset).
+__global__ void stitch_offset_kernel(const float* in, float* offsets, int rows, int projections, int columns, double a,
+                                     int left, bool mirrored) {
+  const std::size_t item = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  const std::size_t half = projections / 2, n = columns;
+  if (item >= static_cast<std::size_t>(rows) * half) return;
+  const std::size_t row = item / half, pair = item % half;
+  offsets[item] = overlap_offset(in + (row * projections + pair) * n, in + (row * projections + pair + half) * n, columns,
+                                 a, left, mirrored);
+}
+
+// One thread per stitched value of (row, pair, stitched column), as the CPU's loop; `offsets`
+// per pair, or null (STP's "normalise" off).
+__global__ void stitch_kernel(const float* in, const float* offsets, float* out, int rows, int projections, int columns,
+                              double a, int left, int width, bool mirrored, StitchBlend blend) {
   const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   const std::size_t half = projections / 2, w = width, n = columns;
   if (i >= static_cast<std::size_t>(rows) * half * w) return;
   const int written = static_cast<int>(i % w), k = mirrored ? width - 1 - written : written;
   const std::size_t item = i / w, row = item / half, pair = item % half;
   out[i] = stitched_value(in + (row * projections + pair) * n, in + (row * projections + pair + half) * n, columns, a, left, k,
-                          mirrored);
+                          mirrored, blend, offsets ? offsets[item] : 0.0f);
 }
 
 __global__ void binning_kernel(const float* frames, float* out, std::size_t count, int frame_count, int columns, int factor,
@@ -215,17 +227,24 @@ std::vector<float> bin_pixels(std::span<const float> frames, int rows, int frame
 }
 
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
-                                           double axis) {
+                                           double axis, const StitchOptions& options) {
   if (projections < 2 || projections % 2 != 0) cuda_fail("half acquisition needs an even number of projections");
   const std::size_t count = static_cast<std::size_t>(rows) * projections * columns;
   if (sinograms.size() != count) cuda_fail("CUDA stitching: the sizes do not match");
   const StitchedGeometry g = stitched_geometry(columns, axis);
   const double a = g.axis_left ? axis : columns - 1 - axis;
   const std::size_t out_count = static_cast<std::size_t>(rows) * (projections / 2) * g.width;
-  DeviceBuffer<float> in(count), out(out_count);
+  const std::size_t pairs = static_cast<std::size_t>(rows) * (projections / 2);
+  DeviceBuffer<float> in(count), out(out_count), offsets(options.normalise ? pairs : 0);
   in.upload(sinograms.data());
-  stitch_kernel<<<blocks_for(out_count, 256), 256>>>(in.get(), out.get(), rows, projections, columns, a,
-                                                     g.width - columns, g.width, !g.axis_left);
+  if (options.normalise) {
+    stitch_offset_kernel<<<blocks_for(pairs, 256), 256>>>(in.get(), offsets.get(), rows, projections, columns, a,
+                                                          g.width - columns, !g.axis_left);
+    check(cudaGetLastError(), "stitching offset kernel");
+  }
+  stitch_kernel<<<blocks_for(out_count, 256), 256>>>(in.get(), options.normalise ? offsets.get() : nullptr, out.get(),
+                                                     rows, projections, columns, a, g.width - columns, g.width,
+                                                     !g.axis_left, options.blend);
   check(cudaGetLastError(), "stitching kernel");
   std::vector<float> result(out_count);
   out.download(result.data());

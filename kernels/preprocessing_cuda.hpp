@@ -3,11 +3,13 @@
 // (preprocessing_math.hpp, correction_math.hpp) as the CPU kernels, which the CPU tests check.
 // Built only with nvcc (kernels/preprocessing.cu); without it each throws tomo::Error. The batch
 // pipeline runs these steps on the CPU (slab_reconstructor.cpp); these are for a GPU pipeline.
+// Ring removal's GPU version is tomo::cuda::remove_rings (kernels/ring_removal_cuda.hpp).
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "kernels/correction.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "kernels/phase_retrieval.hpp"
 
 namespace tomo::cuda {
@@ -27,7 +29,7 @@ std::vector<float> bin_pixels(std::span<const float> frames, int rows, int frame
 
 // As tomo::stitch_half_acquisition.
 std::vector<float> stitch_half_acquisition(std::span<const float> sinograms, int rows, int projections, int columns,
-                                           double axis);
+                                           double axis, const StitchOptions& options);
 
 // As retriever.apply_to_sinograms(sinograms, projections, threads): the retriever's sizes and
 // filter, with cuFFT; returns how many pixels were clamped before the log.

@@ -75,21 +75,54 @@ TOMO_HD inline float zinger_filtered(float before, float here, float after, floa
   return *replaced ? median : here;
 }
 
-// Stitched column k of a half-acquisition pair (see stitch_half_acquisition in
-// half_acquisition.hpp), for the axis at distance a from the nearer edge's pixel centre: `near`
-// (projection θ) lands on stitched columns left + c; `far` (θ + 180°) is read mirrored at column
-// 2a + left − k; across the overlap the near projection's weight ramps linearly from 0 to 1. With
-// the axis on the right (`mirrored`), both projections are read right to left and k counts from
-// the right: the same stitch, mirrored.
-TOMO_HD inline float stitched_value(const float* near, const float* far, int n, double a, int left, int k, bool mirrored) {
-  const double overlap = 2.0 * a;
+// How the two projections of a half-acquisition pair are joined across their overlap (STP's
+// "average" switch; see half_acquisition.hpp).
+enum class StitchBlend {
+  ramp,     // the near projection's weight ramps linearly from 0 to 1 across the overlap: no seam
+  average,  // both weigh 1/2 over the whole overlap (STP's "average"): steps at its two edges
+  cut,      // each side up to the axis, nothing blended (STP's "half-half sticking")
+};
+
+// The far projection (θ + 180°) of a half-acquisition pair at stitched column k, for the axis at
+// distance a from the nearer edge's pixel centre: read mirrored at column 2a + left − k, linearly
+// interpolated. With the axis on the right (`mirrored`), read right to left.
+TOMO_HD inline float far_side_value(const float* far, int n, double a, int left, int k, bool mirrored) {
   // Linear interpolation is the same read from either end: at t of the reversed row, n − 1 − t.
-  const float t = static_cast<float>(overlap + left - k);
-  const float from_far = sample_linear(far, n, mirrored ? static_cast<float>(n - 1) - t : t);
+  const float t = static_cast<float>(2.0 * a + left - k);
+  return sample_linear(far, n, mirrored ? static_cast<float>(n - 1) - t : t);
+}
+
+// What the far projection's line integrals need added to agree with the near one's over the
+// overlap (STP's "normalise" switch): the mean difference there. A beam brighter by a factor
+// at one of the two angles is an offset in line integrals, the same for every column of the line.
+TOMO_HD inline float overlap_offset(const float* near, const float* far, int n, double a, int left, bool mirrored) {
+  double sum = 0;
+  int count = 0;
+  for (int c = 0; c <= static_cast<int>(2.0 * a) && c < n; ++c, ++count)
+    sum += near[mirrored ? n - 1 - c : c] - far_side_value(far, n, a, left, left + c, mirrored);
+  return count > 0 ? static_cast<float>(sum / count) : 0.0f;
+}
+
+// Stitched column k of a half-acquisition pair (see stitch_half_acquisition in
+// half_acquisition.hpp): `near` (projection θ) lands on stitched columns left + c; `far`, raised
+// by `far_offset`, is read as far_side_value says; across the overlap (near columns 0 … 2a) they
+// are joined as `blend` says. With the axis on the right (`mirrored`), both projections are read
+// right to left and k counts from the right: the same stitch, mirrored.
+TOMO_HD inline float stitched_value(const float* near, const float* far, int n, double a, int left, int k, bool mirrored,
+                                    StitchBlend blend, float far_offset) {
+  const double overlap = 2.0 * a;
+  // Stitched column 0 lies a step past the far projection's last column (stitched_geometry): 0
+  // there, as sample_linear reads outside a line, not shifted.
+  const bool past_far = 2.0 * a + left - k > n - 1;
+  const float from_far = far_side_value(far, n, a, left, k, mirrored) + (past_far ? 0.0f : far_offset);
   const int c = k - left;  // the near projection's column
   if (c < 0) return from_far;
-  double w = overlap > 0 ? c / overlap : 1.0;
-  w = w < 0 ? 0 : (w > 1 ? 1 : w);
+  double w = 1.0;  // the near projection's weight
+  if (c <= overlap) {
+    if (blend == StitchBlend::ramp) w = overlap > 0 ? c / overlap : 1.0;
+    else if (blend == StitchBlend::average) w = 0.5;
+    else w = c >= a ? 1.0 : 0.0;
+  }
   return static_cast<float>(w * near[mirrored ? n - 1 - c : c] + (1.0 - w) * from_far);
 }
 

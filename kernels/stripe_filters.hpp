@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "kernels/stripe_filter_math.hpp"
+
 namespace tomo {
 
 class ColumnFourierFilter;
@@ -110,8 +112,9 @@ class VoFittingFilter {
  private:
   struct Plans;
   int projections_, columns_;
-  int fit_half_;                              // the fit's window is 2 · fit_half_ + 1 angles
-  std::unique_ptr<ColumnFourierFilter> fit_;  // the fit, as a convolution down each column
+  int fit_half_;                  // the fit's window is 2 · fit_half_ + 1 angles
+  int fit_rows_;                  // the column reflected, padded for the fit's transform
+  std::vector<float> fit_gains_;  // the fit, as a convolution down each column, per frequency bin
   int pad_, padded_rows_, padded_columns_;
   std::vector<float> row_gains_, column_gains_;  // the Gaussian, separable, per frequency bin
   std::unique_ptr<Plans> plans_;
@@ -121,12 +124,16 @@ class VoFittingFilter {
 // times the spread of the ordinary columns are replaced by the neighbours' sorted median;
 // every column is first rescaled by that ratio. `drop_ratio` of the sorted values (half at
 // each end) is left out of the means.
-void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = 0.1);
+void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = kVoLargeDropRatio);
 
 // Dead stripes: columns much smoother or rougher along the angle than their neighbours (a dead
 // pixel is constant, a flickering one jumps) are found as for large stripes and interpolated
 // linearly across from the nearest good columns; then, if `residual`, the large-stripe filter.
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual);
+
+// The columns vo_dead_stripe_filter interpolates, from each column's roughness along the angle
+// (stripe_filter_math.hpp's vo_column_roughness); `size` is the median width across.
+std::vector<bool> vo_dead_columns(std::span<const double> roughness, double snr, int size);
 
 // All stripes (algotom's remove_all_stripe): dead stripes without their residual step, then
 // large stripes (`large_size`), then the sorting filter (`small_size`, `dim`), the last two

@@ -68,6 +68,8 @@ ReconParams default_params() {
   p.set_slice_crop_right(0);
   p.set_rotation_deg(0.0);
   p.set_half_acquisition(false);
+  p.set_half_acquisition_blend("ramp");
+  p.set_half_acquisition_normalise(false);
   p.set_threads(0);
   p.set_memory_bytes(0);
   // The CUDA kernels compile and share the CPU's per-element math, but have not yet run on a
@@ -159,6 +161,7 @@ void validate(const ReconParams& p) {
   parse_filter_window(p.filter());
   check_range("filter_cutoff", p.filter_cutoff(), 1e-3f, 1.0f, "(0, 1]");
   check_range("cor_offset", p.cor_offset(), -1e5, 1e5, "[-100000, 100000] pixels");
+  check_member("half_acquisition_blend", p.half_acquisition_blend(), {"ramp", "average", "cut"});
   check_range("rotation_deg", p.rotation_deg(), -360.0, 360.0, "[-360, 360] degrees");
   check_range("mask_ratio", p.mask_ratio(), 1e-3f, 1.5f, "(0, 1.5]");
   check_range("pixel_size_um", p.pixel_size_um(), 0.0, 1e5, "[0, 100000] (0 = from the file)");

@@ -51,7 +51,7 @@ TEST(HalfAcquisition, StitchedSinogramIsTheWideDetectorsSinogram) {
   const int columns = 80, projections = 360;
   for (const double axis : {12.0, 12.25, 66.5}) {
     const auto scan = disc_sinogram(columns, axis, projections, 360, 40, 10, -15);
-    const auto stitched = tomo::stitch_half_acquisition(scan, 1, projections, columns, axis, 2);
+    const auto stitched = tomo::stitch_half_acquisition(scan, 1, projections, columns, axis, {}, 2);
     const auto g = tomo::stitched_geometry(columns, axis);
     ASSERT_EQ(stitched.size(), static_cast<std::size_t>(projections / 2) * g.width);
     const auto wide = disc_sinogram(g.width, g.axis, projections / 2, 180, 40, 10, -15);
@@ -73,6 +73,54 @@ TEST(HalfAcquisition, StitchedSinogramIsTheWideDetectorsSinogram) {
   }
 }
 
+// STP's switches on a pair that disagrees: every near value 1, every far one 3, the axis 10 px
+// from the left edge (overlap: near columns 0 … 20, stitched columns 60 … 80 of 140).
+TEST(HalfAcquisition, BlendModesJoinTheOverlapAsStpDoes) {
+  const int columns = 80, projections = 2;
+  std::vector<float> pair(2 * columns, 1.0f);
+  std::fill(pair.begin() + columns, pair.end(), 3.0f);
+  const auto stitched = [&](tomo::StitchBlend blend, bool normalise) {
+    return tomo::stitch_half_acquisition(pair, 1, projections, columns, 10.0, {blend, normalise}, 1);
+  };
+  const auto ramp = stitched(tomo::StitchBlend::ramp, false), average = stitched(tomo::StitchBlend::average, false),
+             cut = stitched(tomo::StitchBlend::cut, false);
+  ASSERT_EQ(ramp.size(), 140u);
+  const int left = 60;  // stitched column of near column 0
+  for (int k = 1; k < 140; ++k) {  // column 0 lies a step past the far projection's end
+    const int c = k - left;
+    const bool only_far = c < 0, only_near = c > 20;
+    EXPECT_FLOAT_EQ(ramp[k], only_far ? 3.0f : only_near ? 1.0f : 3.0f - 2.0f * c / 20.0f) << k;
+    EXPECT_FLOAT_EQ(average[k], only_far ? 3.0f : only_near ? 1.0f : 2.0f) << k;
+    EXPECT_FLOAT_EQ(cut[k], c < 10 ? 3.0f : 1.0f) << k;  // each side up to the axis
+  }
+  // Normalised, the far projection is brought down to the near one: one value everywhere.
+  for (const auto blend : {tomo::StitchBlend::ramp, tomo::StitchBlend::average, tomo::StitchBlend::cut}) {
+    const auto normalised = stitched(blend, true);
+    for (std::size_t k = 1; k < normalised.size(); ++k) EXPECT_FLOAT_EQ(normalised[k], 1.0f) << tomo::to_string(blend);
+  }
+}
+
+// A beam 5 % brighter for the second half of the scan adds −ln(1.05) to its line integrals:
+// normalised, the stitched sinogram is the wide detector's again; not normalised, the far side
+// keeps the step.
+TEST(HalfAcquisition, NormalisingUndoesABeamChangeBetweenThePairs) {
+  const int columns = 80, projections = 360;
+  const double axis = 12.0;
+  auto scan = disc_sinogram(columns, axis, projections, 360, 40, 10, -15);
+  const float step = -std::log(1.05f);
+  for (std::size_t i = scan.size() / 2; i < scan.size(); ++i) scan[i] += step;
+  const auto g = tomo::stitched_geometry(columns, axis);
+  const auto wide = disc_sinogram(g.width, g.axis, projections / 2, 180, 40, 10, -15);
+  const auto worst_error = [&](bool normalise) {
+    const auto stitched = tomo::stitch_half_acquisition(scan, 1, projections, columns, axis, {tomo::StitchBlend::ramp, normalise}, 2);
+    double worst = 0;
+    for (std::size_t i = 0; i < wide.size(); ++i) worst = std::max(worst, std::abs(double(stitched[i]) - wide[i]));
+    return worst;
+  };
+  EXPECT_LT(worst_error(true), 1e-4);
+  EXPECT_NEAR(worst_error(false), -step, 1e-4);
+}
+
 // The axis from the data: a disc scanned with the axis near either edge, at sub-pixel positions.
 TEST(HalfAcquisition, AxisFoundFromTheOverlap) {
   const int columns = 120, projections = 720;
@@ -87,9 +135,10 @@ TEST(HalfAcquisition, AxisFoundFromTheOverlap) {
 
 TEST(HalfAcquisition, RefusesWhatCannotBeStitched) {
   const std::vector<float> odd(3 * 80);
-  EXPECT_THROW(tomo::stitch_half_acquisition(odd, 1, 3, 80, 12.0, 1), tomo::Error);
+  EXPECT_THROW(tomo::stitch_half_acquisition(odd, 1, 3, 80, 12.0, {}, 1), tomo::Error);
   const std::vector<float> short_data(4 * 80 - 1);
-  EXPECT_THROW(tomo::stitch_half_acquisition(short_data, 1, 4, 80, 12.0, 1), tomo::Error);
+  EXPECT_THROW(tomo::stitch_half_acquisition(short_data, 1, 4, 80, 12.0, {}, 1), tomo::Error);
+  EXPECT_THROW(tomo::parse_stitch_blend("mean"), tomo::Error);
 }
 
 }  // namespace

@@ -167,7 +167,15 @@ TEST_F(Preprocessing, HalfAcquisitionReconstructsLikeAWideDetector) {
   // Measured: stitched 31.24 dB (mean error 0.14 %), the wide detector 31.23 dB.
   EXPECT_GT(stitched.psnr, reference.psnr - 0.5);
   EXPECT_LT(std::abs(stitched.mean_error), 0.01);
+  // STP's switches: a cut at the axis (no blending) with the pairs normalised over the overlap;
+  // measured 31.23 dB (this scan's pairs agree, so neither matters much here).
+  const auto cut = reconstruct(half, "--span 360 --half-acquisition --cor-offset -28 --stitch-blend cut --stitch-normalise");
+  EXPECT_GT(cut.psnr, stitched.psnr - 1.0);
   const fs::path out = dir_ / "not-half";
+  const auto wrong_blend = run_tomoedge(fmt::format("recon {} --out {} --span 360 --half-acquisition --stitch-blend mean",
+                                                    half.string(), out.string()));
+  EXPECT_EQ(wrong_blend.exit_code, 1);
+  EXPECT_NE(wrong_blend.output.find("'mean' is not one of: average, cut, ramp"), std::string::npos) << wrong_blend.output;
   const auto refused = run_tomoedge(fmt::format("recon {} --out {} --half-acquisition", wide.string(), out.string()));
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.output.find("180° later"), std::string::npos) << refused.output;

@@ -1,4 +1,4 @@
-#include "cli/slab_reconstructor.hpp"
+#include "pipeline/slab_reconstructor.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -34,7 +34,7 @@ SlabOutput SlabReconstructor::reconstruct(SlabInput& slab) {
   preprocessor_.preprocess(slab);
   if (plan_.half_acquisition_axis)
     slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan_.width,
-                                             *plan_.half_acquisition_axis, threads_);
+                                             *plan_.half_acquisition_axis, plan_.stitch, threads_);
   if (gpu_) {
     if (gridrec_) cuda::reconstruct_gridrec(*gridrec_, slab.sinograms, slab.rows.size(), done.slices);
     else cuda::reconstruct(plan_.fbp, slab.sinograms, slab.rows.size(), done.slices);

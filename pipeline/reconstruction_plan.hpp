@@ -11,6 +11,7 @@
 #include "kernels/dynamic_flat_field.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/flat_field.hpp"
+#include "kernels/half_acquisition.hpp"
 #include "kernels/phase_retrieval.hpp"
 #include "kernels/ring_removal.hpp"
 #include "kernels/slab_plan.hpp"
@@ -32,6 +33,7 @@ struct Plan {
   int width = 0;               // detector width: the kept columns, binned
   int slice_width = 0;         // N of the N x N slices: the detector width, or the stitched one
   std::optional<double> half_acquisition_axis;  // detector column of the axis, to stitch around
+  StitchOptions stitch;                         // and how
   Range usable_rows;                            // rows inside the crop (binned with binning)
   std::optional<PhaseRetrieval> phase;          // single-distance phase retrieval, if asked for
   int phase_margin = 0;                         // rows read around a slab for it

@@ -1,4 +1,4 @@
-#include "cli/reconstruction_plan.hpp"
+#include "pipeline/reconstruction_plan.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -103,6 +103,8 @@ Plan make_plan(const ReconParams& p, const ScanInfo& info) {
              plan.projections[i], degrees(i), plan.projections[i + half], degrees(i + half));
     const StitchedGeometry stitched = stitched_geometry(width, axis);
     plan.half_acquisition_axis = axis;
+    plan.stitch.blend = parse_stitch_blend(p.half_acquisition_blend());
+    plan.stitch.normalise = p.half_acquisition_normalise();
     plan.slice_width = stitched.width;
     plan.fbp.geometry.columns = stitched.width;
     plan.fbp.geometry.axis = static_cast<float>(stitched.axis);

@@ -1,0 +1,80 @@
+#pragma once
+// Filtered backprojection accumulated as projections arrive: the live reconstruction of a slab
+// while a scan is acquired (DESIGN.md, "Processing chain"). Direct FBP is linear in the
+// projections, slice = w · Σ_θ BP(ramp-filtered row θ), so each chunk of projections is filtered
+// and backprojected at its own angles only, and added to running sums; chunks may come in any
+// order and size, and once all P are in the sums give FbpReconstructor's result.
+//
+// Rivers' ring correction subtracts from every row of a sinogram a per-column offset computed
+// from the column means over all P angles, known only at the end. The reconstruction is linear,
+// so a running column sum is kept and at the end the reconstruction of the offset (a sinogram
+// constant in angle) is subtracted: the same as correcting first (docs/reconstruction.md, "Live
+// reconstruction", says why that is a full backprojection and what it costs).
+#include <span>
+#include <vector>
+
+#include "kernels/fbp.hpp"
+#include "kernels/ramp_filter.hpp"
+#include "kernels/ring_removal.hpp"
+#include "kernels/slab_plan.hpp"
+
+namespace tomo {
+
+class StreamingFbp {
+ public:
+  // A slab of `slices` detector rows of the scan that `settings` describes in full: every
+  // projection's angle (P = angles_rad.size()), the axis, filter, mask, value scale and threads,
+  // as FbpReconstructor takes them. `rings`: none, or rivers — the one ring filter that streams
+  // (the others need the whole sinogram: run them in the batch pass); throws tomo::Error naming
+  // any other, or a parameter out of range.
+  StreamingFbp(FbpSettings settings, int slices, RingFilter rings = {});
+
+  // Adds projections [first, first + count) of line integrals, laid out (slice, k, column) for
+  // k < count: `line_integrals` is ramp-filtered in place, backprojected at those angles and added
+  // to the slab's running sums. Throws tomo::Error, having changed nothing, when the size is not
+  // slices × count × N, or a projection index is out of [0, P) or was already added.
+  void add(std::span<float> line_integrals, int first, int count);
+
+  int slices() const { return slices_; }
+  int projections() const { return static_cast<int>(added_flags_.size()); }  // P, of the whole scan
+  int added() const { return added_; }
+  bool complete() const { return added_ == projections(); }
+
+  // The live view, (slices, N, N): the slab from the projections added so far, weighted as if they
+  // were the whole scan (π / added() in place of π / P), with the value scale and circular mask of
+  // the final result but no ring correction; zeros before the first projection. One pass over the
+  // running sums: a small fraction of one add().
+  void snapshot(std::span<float> out) const;
+  // The same for one slice of the slab (N × N), for publishing a few chosen slices.
+  void snapshot_slice(int slice, std::span<float> out) const;
+
+  // The final slab, (slices, N, N): FbpReconstructor::reconstruct of the complete sinograms
+  // (after rivers_filter on each when `rings` is rivers) to float rounding, whatever the chunks
+  // and their order. Throws tomo::Error unless complete(). The running sums are left as they are.
+  void finish(std::span<float> out) const;
+
+  // For the memory planner: per row of the slab its running sums (N² floats) and, with Rivers, its
+  // column sums (N doubles); fixed, the working memory of add() for chunks of up to
+  // `chunk_projections` projections or of finish(), whichever is larger, and the filter's buffers.
+  // The chunks themselves are the caller's (slices × count × N floats each, filtered in place).
+  MemoryNeed memory_need(int chunk_projections) const;
+
+ private:
+  // out = scale · the sums of `slices` slices from `first_slice`, zero outside the circular mask
+  // if `mask`.
+  void scaled_sums(int first_slice, int slices, float scale, bool mask, std::span<float> out) const;
+  // Subtracts the reconstruction of the Rivers profiles (constant in angle) from `out`.
+  void subtract_rivers_correction(float scale, std::span<float> out) const;
+
+  FbpSettings settings_;
+  int slices_;
+  RingFilter rings_;
+  int threads_;
+  RampFilter filter_;
+  std::vector<float> sums_;            // (slice, N, N): Σ over added projections of BP(filtered row)
+  std::vector<double> column_sums_;    // (slice, N): Σ over added projections of the line integrals
+  std::vector<bool> added_flags_;      // per projection index
+  int added_ = 0;
+};
+
+}  // namespace tomo
