@@ -176,7 +176,9 @@ INSTANTIATE_TEST_SUITE_P(
                       StreamingCase{47, 73, 17, 2.5f, 180.0, 16},    // odd width, 17 slices: 16 lanes + 1
                       StreamingCase{66, 120, 17, -3.25f, 360.0, 40}, // 360°, the axis off centre
                       StreamingCase{33, 61, 5, 0.5f, 360.0, 61},     // fewer slices than a slab group
-                      StreamingCase{96, 180, 16, 0.0f, 180.0, 64}));
+                      StreamingCase{96, 180, 16, 0.0f, 180.0, 64},
+                      // chunks above and below kBatchedProjections: some held back, some not
+                      StreamingCase{40, 300, 3, 1.0f, 180.0, 150}));
 
 TEST(StreamingFbp, FilterWindowValueScaleAndMaskAsBatch) {
   const int n = 50, projections = 80, slices = 9;
@@ -366,15 +368,15 @@ INSTANTIATE_TEST_SUITE_P(Geometries, StreamingRivers,
                                            RiversCase{40, 300, 2, 0.0f, 180.0, 5}));  // > 2 blocks of angles
 
 TEST(StreamingFbp, MemoryNeedCountsTheSumsPerRow) {
-  const int n = 100;
-  const auto settings = settings_for(n, even_angles(90, 180.0), 0.0f);
+  const int n = 100, held = tomo::StreamingFbp::kBatchedProjections;
+  const auto settings = settings_for(n, even_angles(300, 180.0), 0.0f);
   const tomo::StreamingFbp plain(settings, 4);
   const auto need = plain.memory_need(8);
-  EXPECT_EQ(need.bytes_per_row, std::int64_t{n} * n * 4);
-  EXPECT_GE(need.fixed_bytes, tomo::backproject_slab_workspace_bytes(8, n));
-  EXPECT_GT(plain.memory_need(32).fixed_bytes, need.fixed_bytes);
+  EXPECT_EQ(need.bytes_per_row, std::int64_t{n} * n * 4 + std::int64_t{held} * n * 4);
+  EXPECT_GE(need.fixed_bytes, tomo::backproject_slab_workspace_bytes(held, n));  // small chunks wait for a batch
+  EXPECT_GE(plain.memory_need(4 * held).fixed_bytes, tomo::backproject_slab_workspace_bytes(4 * held, n));
   const tomo::StreamingFbp with_rivers(settings, 4, tomo::parse_ring_filter("rivers:11;0"));
-  EXPECT_EQ(with_rivers.memory_need(8).bytes_per_row, std::int64_t{n} * n * 4 + std::int64_t{n} * 12);
+  EXPECT_EQ(with_rivers.memory_need(8).bytes_per_row, need.bytes_per_row + std::int64_t{n} * 12);
 }
 
 }  // namespace
