@@ -198,15 +198,12 @@ void accumulate_block(const PaddedProjections& padded, const float* cosines, con
 }
 
 void backproject_slice(const float* sinogram, int projections, const Trigonometry& trig, int n, double axis,
-                       float scale, float* image, int threads, BackprojectionOutput output, int first_column,
-                       int end_column) {
+                       float scale, float* image, int threads, BackprojectionOutput output) {
   const double half = 0.5 * n;
-  const int tile_rows = (n + kTileRows - 1) / kTileRows;
-  const int tile_columns = (end_column - first_column + kBlockWidth - 1) / kBlockWidth;
+  const int tile_rows = (n + kTileRows - 1) / kTileRows, tile_columns = (n + kBlockWidth - 1) / kBlockWidth;
   // How far from the axis any pixel's position can lie: the farthest pixel from the centre (blocks
   // reach past the last column to a whole block), and a column of slack for rounding.
-  const double widest =
-      std::max({half, std::abs(first_column - half), first_column + tile_columns * kBlockWidth - half});
+  const double widest = std::max(half, tile_columns * kBlockWidth - half);
   const double reach = std::sqrt(widest * widest + half * half) + 1;
   const auto padded = pad_projections(sinogram, projections, n, static_cast<int>(std::floor(axis - reach)),
                                       static_cast<int>(std::ceil(axis + reach)), threads);
@@ -229,8 +226,8 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
     ChunkPositions chunk{{}, row_steps.data()};
     for (std::size_t tile = begin; tile < end; ++tile) {
       const int row0 = static_cast<int>(tile / tile_columns) * kTileRows;
-      const int column0 = first_column + static_cast<int>(tile % tile_columns) * kBlockWidth;
-      const int rows = std::min(kTileRows, n - row0), columns = std::min(kBlockWidth, end_column - column0);
+      const int column0 = static_cast<int>(tile % tile_columns) * kBlockWidth;
+      const int rows = std::min(kTileRows, n - row0), columns = std::min(kBlockWidth, n - column0);
       // Blocks reaching past the image's last column compute those pixels too (the padding covers
       // their positions) and nothing keeps them.
       std::fill(totals.begin(), totals.end(), 0.0f);
@@ -260,10 +257,8 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
 #else  // no AVX-512: one pixel at a time
 
 void backproject_slice(const float* sinogram, int projections, const Trigonometry& trig, int n, double axis,
-                       float scale, float* image, int threads, BackprojectionOutput output, int first_column,
-                       int end_column) {
+                       float scale, float* image, int threads, BackprojectionOutput output) {
   const std::size_t nn = static_cast<std::size_t>(n);
-  const std::size_t first = static_cast<std::size_t>(first_column), end_j = static_cast<std::size_t>(end_column);
   const double half = 0.5 * n;
   // One work item is one image row; the angle loop is outside the pixel loop so that one filtered
   // projection row stays in L1 while a whole image row is accumulated. Positions in double (see
@@ -276,7 +271,7 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
       for (int p = 0; p < projections; ++p) {
         const float* q = sinogram + static_cast<std::size_t>(p) * nn;
         const double cosine = trig.cosines[p], start = -half * cosine + y * trig.sines[p] + axis;
-        for (std::size_t j = first; j < end_j; ++j) {
+        for (std::size_t j = 0; j < nn; ++j) {
           const double t = start + static_cast<double>(j) * cosine;
           const double floor_t = std::floor(t);
           if (floor_t < -1 || floor_t >= n) continue;
@@ -288,9 +283,9 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
       }
       float* image_row = image + r * nn;
       if (output == BackprojectionOutput::accumulate)
-        for (std::size_t j = first; j < end_j; ++j) image_row[j] += scale * accumulator[j];
+        for (std::size_t j = 0; j < nn; ++j) image_row[j] += scale * accumulator[j];
       else
-        for (std::size_t j = first; j < end_j; ++j) image_row[j] = scale * accumulator[j];
+        for (std::size_t j = 0; j < nn; ++j) image_row[j] = scale * accumulator[j];
     }
   });
 }
@@ -300,7 +295,7 @@ void backproject_slice(const float* sinogram, int projections, const Trigonometr
 }  // namespace
 
 void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
-                 std::span<float> out, int threads, BackprojectionOutput output, ImageColumns columns) {
+                 std::span<float> out, int threads, BackprojectionOutput output) {
   const int n = geometry.columns;
   const std::size_t nn = static_cast<std::size_t>(n);
   const std::size_t projections = geometry.angles_rad.size();
@@ -309,13 +304,11 @@ void backproject(std::span<const float> sinograms, int slices, const ParallelGeo
          projections, n);
   if (out.size() != static_cast<std::size_t>(slices) * nn * nn)
     fail("backproject: output holds {} values, not {} slices of {} x {}", out.size(), slices, n, n);
-  const int first_column = std::clamp(columns.first, 0, n), end_column = std::clamp(columns.end, first_column, n);
-  if (first_column == end_column) return;
   const Trigonometry trig(geometry.angles_rad);
   for (int s = 0; s < slices; ++s)
     backproject_slice(sinograms.data() + static_cast<std::size_t>(s) * projections * nn, static_cast<int>(projections),
                       trig, n, geometry.axis, scale, out.data() + static_cast<std::size_t>(s) * nn * nn, threads,
-                      output, first_column, end_column);
+                      output);
 }
 
 }  // namespace tomo

@@ -1,7 +1,6 @@
 #pragma once
 // Pixel-driven parallel-beam backprojection with linear interpolation (CPU).
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <vector>
 
@@ -18,14 +17,6 @@ struct ParallelGeometry {
 // backprojection is linear in the projections.
 enum class BackprojectionOutput { overwrite, accumulate };
 
-// The columns [first, end) of every slice that a backprojection computes (end is clamped to N);
-// the other columns of `out` are left as they are. By default, all of them. (StreamingFbp's Rivers
-// correction computes half an image and mirrors it.)
-struct ImageColumns {
-  int first = 0;
-  int end = std::numeric_limits<int>::max();
-};
-
 // Backprojects `slices` filtered sinograms laid out (slice, projection, column) into
 // (slice, N, N) images: out = scale · Σ_θ q_θ(x cos θ + y sin θ + axis), or out += that.
 // All slices in turn: the reference-accurate path, and the one for a single slice (an in-register
@@ -33,7 +24,7 @@ struct ImageColumns {
 // with its differences, about 3 times the slice's sinogram.
 void backproject(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
                  std::span<float> out, int threads,
-                 BackprojectionOutput output = BackprojectionOutput::overwrite, ImageColumns columns = {});
+                 BackprojectionOutput output = BackprojectionOutput::overwrite);
 
 // Slices processed together: the SIMD lanes of the inner loop.
 inline constexpr int kSlabLanes = 16;
@@ -45,7 +36,7 @@ inline constexpr int kSlabLanes = 16;
 // kSlabLanes filtered sinograms.
 void backproject_slab(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
                       std::span<float> out, int threads,
-                      BackprojectionOutput output = BackprojectionOutput::overwrite, ImageColumns columns = {});
+                      BackprojectionOutput output = BackprojectionOutput::overwrite);
 
 // Bytes of the largest copy backproject_slab() makes for `projections` × `n` sinograms: a group's
 // interleaved sinograms (backproject()'s padded copy of one slice, ≤ 4 P (N + 64) floats, is

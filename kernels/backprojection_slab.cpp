@@ -155,7 +155,7 @@ void accumulate_strip(const char* rows, std::size_t row_bytes, int count, const 
 }  // namespace
 
 void backproject_slab(std::span<const float> sinograms, int slices, const ParallelGeometry& geometry, float scale,
-                      std::span<float> out, int threads, BackprojectionOutput output, ImageColumns columns) {
+                      std::span<float> out, int threads, BackprojectionOutput output) {
   const int n = geometry.columns;
   const std::size_t nn = static_cast<std::size_t>(n);
   const int projections = static_cast<int>(geometry.angles_rad.size());
@@ -174,9 +174,7 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
   }
   const std::size_t padded = nn + 3;
   const std::size_t row_bytes = padded * sizeof(Lanes);
-  const int first_column = std::clamp(columns.first, 0, n), end_column = std::clamp(columns.end, first_column, n);
-  if (first_column == end_column) return;
-  const int tiles_down = (n + kTile - 1) / kTile, tiles_across = (end_column - first_column + kTile - 1) / kTile;
+  const int tiles_per_side = (n + kTile - 1) / kTile;
 
   for (int first = 0; first < slices; first += kSlabLanes) {
     const int in_group = std::min(kSlabLanes, slices - first);
@@ -184,25 +182,25 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
       const std::size_t sinogram_size = static_cast<std::size_t>(projections) * nn, slice_size = nn * nn;
       const std::size_t skipped = static_cast<std::size_t>(first), count = static_cast<std::size_t>(in_group);
       backproject(sinograms.subspan(skipped * sinogram_size, count * sinogram_size), in_group, geometry, scale,
-                  out.subspan(skipped * slice_size, count * slice_size), threads, output, columns);
+                  out.subspan(skipped * slice_size, count * slice_size), threads, output);
       continue;
     }
     const auto lanes = interleave(sinograms, first, in_group, projections, n, threads);
     const char* lane_bytes = reinterpret_cast<const char*>(lanes.data());
-    const std::size_t tiles = static_cast<std::size_t>(tiles_down) * tiles_across;
+    const std::size_t tiles = static_cast<std::size_t>(tiles_per_side) * tiles_per_side;
     parallel_for(tiles, threads, [&](std::size_t begin, std::size_t end) {
       std::vector<Lanes> totals(static_cast<std::size_t>(kTile) * kTile);
       StripPositions at;
       for (std::size_t tile = begin; tile < end; ++tile) {
-        const int tile_row = static_cast<int>(tile / tiles_across) * kTile;
-        const int tile_column = first_column + static_cast<int>(tile % tiles_across) * kTile;
-        const int rows = std::min(kTile, n - tile_row), width = std::min(kTile, end_column - tile_column);
+        const int tile_row = static_cast<int>(tile / tiles_per_side) * kTile;
+        const int tile_column = static_cast<int>(tile % tiles_per_side) * kTile;
+        const int rows = std::min(kTile, n - tile_row), columns = std::min(kTile, n - tile_column);
         std::fill(totals.begin(), totals.end(), Lanes{});
         for (int a = 0; a < projections; a += kChunk) {
           const int count = std::min(kChunk, projections - a);
           // Strips beyond the image's last column compute positions but nothing reads their sums;
           // clamped positions keep their loads inside the interleaved copy.
-          for (int strip = 0; strip < width; strip += kStrip)
+          for (int strip = 0; strip < columns; strip += kStrip)
             for (int r = 0; r < rows; ++r) {
               const double x = tile_column + strip - g.half, y = g.half - (tile_row + r);
               strip_positions(g, x, y, a, count, at);
@@ -218,9 +216,9 @@ void backproject_slab(std::span<const float> sinograms, int slices, const Parall
                 static_cast<std::size_t>(tile_column);
             const Lanes* tile_row_totals = totals.data() + static_cast<std::size_t>(r) * kTile;
             if (output == BackprojectionOutput::accumulate)
-              for (int j = 0; j < width; ++j) image_row[j] += scale * tile_row_totals[j][s];
+              for (int j = 0; j < columns; ++j) image_row[j] += scale * tile_row_totals[j][s];
             else
-              for (int j = 0; j < width; ++j) image_row[j] = scale * tile_row_totals[j][s];
+              for (int j = 0; j < columns; ++j) image_row[j] = scale * tile_row_totals[j][s];
           }
       }
     });

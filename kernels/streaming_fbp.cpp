@@ -1,9 +1,7 @@
 #include "kernels/streaming_fbp.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <numbers>
 
 #include "kernels/backprojection_math.hpp"
 #include "kernels/error.hpp"
@@ -27,58 +25,14 @@ ParallelGeometry angles_subset(const ParallelGeometry& geometry, int first, int 
 // Adds scale · BP(sinograms) of `slices` slices to `out`, with the kernel FbpReconstructor uses for
 // a slab of `slab_slices` slices (the multi-slice one from two slices on).
 void accumulate_backprojection(std::span<const float> sinograms, int slices, int slab_slices,
-                               const ParallelGeometry& geometry, float scale, std::span<float> out, int threads,
-                               ImageColumns columns = {}) {
+                               const ParallelGeometry& geometry, float scale, std::span<float> out, int threads) {
   if (slab_slices > 1)
-    backproject_slab(sinograms, slices, geometry, scale, out, threads, BackprojectionOutput::accumulate, columns);
+    backproject_slab(sinograms, slices, geometry, scale, out, threads, BackprojectionOutput::accumulate);
   else
-    backproject(sinograms, slices, geometry, scale, out, threads, BackprojectionOutput::accumulate, columns);
-}
-
-// Linear interpolation of a filtered row at a position computed in double, as the kernels sample.
-float sample_at(const float* row, int n, double position) {
-  const double floor_position = std::floor(position);
-  return sample_linear_at(row, n, static_cast<int>(floor_position), static_cast<float>(position - floor_position));
+    backproject(sinograms, slices, geometry, scale, out, threads, BackprojectionOutput::accumulate);
 }
 
 }  // namespace
-
-std::optional<AngleMirror> mirror_angles(std::span<const float> angles) {
-  constexpr double kTwoPi = 2 * std::numbers::pi;
-  const auto wrap = [&](double angle) {
-    angle = std::fmod(angle, kTwoPi);
-    return angle < 0 ? angle + kTwoPi : angle;
-  };
-  std::vector<std::pair<double, int>> sorted(angles.size());  // (angle in [0, 2π), index)
-  for (std::size_t p = 0; p < angles.size(); ++p) sorted[p] = {wrap(angles[p]), static_cast<int>(p)};
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<bool> reached(angles.size(), false);
-  // Marks the first angle in [low, high] that no other angle's mirror has reached yet.
-  const auto reach = [&](double low, double high) {
-    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair{low, -1}); it != sorted.end() && it->first <= high; ++it) {
-      const auto index = static_cast<std::size_t>(it->second);
-      if (!reached[index]) {
-        reached[index] = true;
-        return true;
-      }
-    }
-    return false;
-  };
-  AngleMirror mirror;
-  for (std::size_t p = 0; p < angles.size(); ++p) {
-    const double target = wrap(std::numbers::pi - static_cast<double>(angles[p]));
-    const bool found = reach(target - kSameAngle, target + kSameAngle) ||
-                       (target < kSameAngle && reach(target + kTwoPi - kSameAngle, kTwoPi)) ||
-                       (target > kTwoPi - kSameAngle && reach(0.0, target - kTwoPi + kSameAngle));
-    if (!found) mirror.unmatched.push_back(static_cast<int>(p));
-    if (static_cast<int>(mirror.unmatched.size()) > AngleMirror::kMostUnpaired) return std::nullopt;
-  }
-  for (std::size_t p = 0; p < angles.size(); ++p)
-    if (!reached[p]) mirror.unreached.push_back(static_cast<int>(p));
-  if (static_cast<int>(mirror.unmatched.size() + mirror.unreached.size()) > AngleMirror::kMostUnpaired)
-    return std::nullopt;
-  return mirror;
-}
 
 StreamingFbp::StreamingFbp(FbpSettings settings, int slices, RingFilter rings)
     : settings_(std::move(settings)),
@@ -223,11 +177,7 @@ void StreamingFbp::subtract_rivers_correction(float scale, std::span<float> out)
     std::copy(profile.begin(), profile.end(), profiles.begin() + static_cast<std::ptrdiff_t>(s * columns));
   }
   filter_.apply(profiles, threads_);
-  // Its reconstruction at all P angles, subtracted group by group, a block of angles at a time. When
-  // the angles pair up under the mirror x → −x, only the right half of each slice (and column 0,
-  // which has no mirror image) is backprojected; the left half follows from it below.
-  const auto mirror = mirror_angles(settings_.geometry.angles_rad);
-  const int right = mirror ? (n + 1) / 2 : 0;  // columns [right, N) are backprojected, j ↔ N − j
+  // Its reconstruction at all P angles, subtracted group by group, a block of angles at a time.
   std::vector<float> block;
   for (int group = 0; group < slices_; group += kSlabLanes) {
     const int in_group = std::min(kSlabLanes, slices_ - group);
@@ -244,50 +194,10 @@ void StreamingFbp::subtract_rivers_correction(float scale, std::span<float> out)
                         columns,
                         block.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(s) * count + k) * columns));
       }
-      const auto geometry = angles_subset(settings_.geometry, first, count);
-      accumulate_backprojection(block, in_group, slices_, geometry, -scale, group_out, threads_, {right, n});
-      if (right > 0) accumulate_backprojection(block, in_group, slices_, geometry, -scale, group_out, threads_, {0, 1});
+      accumulate_backprojection(block, in_group, slices_, angles_subset(settings_.geometry, first, count), -scale,
+                                group_out, threads_);
     }
   }
-  if (mirror) subtract_mirrored_half(*mirror, profiles, scale, out);
-}
-
-// Column j of the left half from column N − j: pixel (−X, y) from (X, y), X = N − j − N/2 > 0,
-//   f(−X, y) = f(X, y) − Σ_{θ unreached} q(t(X, y, θ)) + Σ_{θ unmatched} q(t(−X, y, θ))
-// (AngleMirror). The right half's correction scale · f(X, y) is read back from `out`, which holds
-// scale · sums − the correction there; only the few unpaired angles are sampled.
-void StreamingFbp::subtract_mirrored_half(const AngleMirror& mirror, std::span<const float> profiles, float scale,
-                                          std::span<float> out) const {
-  const int n = settings_.geometry.columns, right = (n + 1) / 2;
-  const std::size_t columns = static_cast<std::size_t>(n);
-  const double half = 0.5 * n, axis = settings_.geometry.axis;
-  const auto trigonometry = [&](const std::vector<int>& indices) {
-    std::vector<std::pair<double, double>> cos_sin;
-    for (const int p : indices) {
-      const double angle = settings_.geometry.angles_rad[static_cast<std::size_t>(p)];
-      cos_sin.emplace_back(std::cos(angle), std::sin(angle));
-    }
-    return cos_sin;
-  };
-  const auto unreached = trigonometry(mirror.unreached), unmatched = trigonometry(mirror.unmatched);
-  parallel_for(static_cast<std::size_t>(slices_) * columns, threads_, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t row = begin; row < end; ++row) {
-      const std::size_t slice = row / columns;
-      const double y = half - static_cast<double>(row % columns);
-      const float* q = profiles.data() + slice * columns;
-      float* image_row = out.data() + row * columns;
-      const float* sums_row = sums_.data() + row * columns;
-      for (int j = 1; j < right; ++j) {
-        const std::size_t mirrored = static_cast<std::size_t>(n - j);
-        const double x = j - half;  // < 0; its mirror image is −x
-        const float mirrored_correction = scale * sums_row[mirrored] - image_row[mirrored];
-        float terms = 0.0f;
-        for (const auto& [cosine, sine] : unreached) terms -= sample_at(q, n, -x * cosine + y * sine + axis);
-        for (const auto& [cosine, sine] : unmatched) terms += sample_at(q, n, x * cosine + y * sine + axis);
-        image_row[j] -= mirrored_correction + scale * terms;
-      }
-    }
-  });
 }
 
 MemoryNeed StreamingFbp::memory_need(int chunk_projections) const {

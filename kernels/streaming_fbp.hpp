@@ -10,7 +10,6 @@
 // so a running column sum is kept and at the end the reconstruction of the offset (a sinogram
 // constant in angle) is subtracted: the same as correcting first (docs/reconstruction.md, "Live
 // reconstruction", says why that is a full backprojection and what it costs).
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -20,30 +19,6 @@
 #include "kernels/slab_plan.hpp"
 
 namespace tomo {
-
-// The angles of a scan paired by the mirror x → −x of the slice, under which the ray at θ through
-// (−x, y) is the ray at π − θ through (x, y). The backprojection f of a sinogram that is the same
-// row q at every angle (the Rivers correction) then satisfies, exactly,
-//   f(−x, y) = f(x, y) − Σ_{θ unreached} q(t(x, y, θ)) + Σ_{θ unmatched} q(t(−x, y, θ)),
-// t(x, y, θ) = x cos θ + y sin θ + axis: the angles whose mirror π − θ is one of the scan's pair
-// off, the rest are the few terms left. Angles evenly spaced over 180° from 0 leave θ = 0 in both
-// lists (π is not measured); over 360° with P even every angle pairs.
-struct AngleMirror {
-  std::vector<int> unmatched;  // indices of angles whose mirror (mod 2π) is no angle of the scan
-  std::vector<int> unreached;  // indices of angles that are no angle's mirror
-  // More unpaired angles than this, and the mirror is not worth its terms.
-  static constexpr int kMostUnpaired = 8;
-};
-
-// Angles this close (radians) are the same angle: one float ulp of 2π (4.8e-7), as far apart as two
-// float angles can be whose exact values are mirrors. It moves a position by at most 5e-7 · N
-// pixels (1e-3 at N = 2048). Angles rounded worse than that do not pair, and take the full
-// backprojection.
-inline constexpr double kSameAngle = 5e-7;
-
-// The mirror pairing of `angles`, or none when more than AngleMirror::kMostUnpaired stay unpaired
-// (angles rotated off 0, uneven or random angles, an odd number over 360°).
-std::optional<AngleMirror> mirror_angles(std::span<const float> angles);
 
 class StreamingFbp {
  public:
@@ -103,12 +78,8 @@ class StreamingFbp {
   void hold(std::span<const float> filtered, int first, int count);
   // Backprojects the rows held back into the running sums.
   void flush();
-  // Subtracts the reconstruction of the Rivers profiles (constant in angle) from `out`, which holds
-  // scale · the sums, unmasked.
+  // Subtracts the reconstruction of the Rivers profiles (constant in angle) from `out`.
   void subtract_rivers_correction(float scale, std::span<float> out) const;
-  // Its left half, from the right half already subtracted (AngleMirror).
-  void subtract_mirrored_half(const AngleMirror& mirror, std::span<const float> profiles, float scale,
-                              std::span<float> out) const;
 
   FbpSettings settings_;
   int slices_;

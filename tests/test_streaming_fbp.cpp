@@ -109,18 +109,7 @@ double correlation(const std::vector<float>& a, const std::vector<float>& b) {
   return ab / std::sqrt(aa * bb);
 }
 
-// --- the kernels' accumulate mode and column ranges ---
-
-void backproject_all(std::span<const float> sinograms, int slices, const tomo::ParallelGeometry& geometry, float scale,
-                     std::span<float> out, tomo::BackprojectionOutput output, tomo::ImageColumns columns) {
-  tomo::backproject(sinograms, slices, geometry, scale, out, 2, output, columns);
-}
-
-void backproject_slab_all(std::span<const float> sinograms, int slices, const tomo::ParallelGeometry& geometry,
-                          float scale, std::span<float> out, tomo::BackprojectionOutput output,
-                          tomo::ImageColumns columns) {
-  tomo::backproject_slab(sinograms, slices, geometry, scale, out, 2, output, columns);
-}
+// --- the kernels' accumulate mode ---
 
 TEST(BackprojectionAccumulate, AddsToWhatTheOutputHolds) {
   for (const int slices : {1, 3, 17}) {
@@ -134,46 +123,12 @@ TEST(BackprojectionAccumulate, AddsToWhatTheOutputHolds) {
     for (auto& v : before) v = value(rng);
     for (const bool slab : {false, true}) {
       std::vector<float> fresh(before.size()), added = before;
-      const auto run = slab ? backproject_slab_all : backproject_all;
-      run(sinograms, slices, geometry, 0.5f, fresh, tomo::BackprojectionOutput::overwrite, {});
-      run(sinograms, slices, geometry, 0.5f, added, tomo::BackprojectionOutput::accumulate, {});
+      const auto run = slab ? tomo::backproject_slab : tomo::backproject;
+      run(sinograms, slices, geometry, 0.5f, fresh, 2, tomo::BackprojectionOutput::overwrite);
+      run(sinograms, slices, geometry, 0.5f, added, 2, tomo::BackprojectionOutput::accumulate);
       std::vector<double> expected(before.size());
       for (std::size_t i = 0; i < before.size(); ++i) expected[i] = double(before[i]) + double(fresh[i]);
       EXPECT_LT(relative_error(added, expected), 1e-6) << slices << " slices, slab kernel " << slab;
-    }
-  }
-}
-
-// A column range computes those columns as the whole image has them and leaves the others alone.
-TEST(BackprojectionColumns, OnlyTheRangeIsComputed) {
-  for (const int n : {41, 150}) {
-    for (const int slices : {1, 17}) {
-      const int projections = 25;
-      const tomo::ParallelGeometry geometry{n, 0.5f * n - 2.75f, even_angles(projections, 180.0)};
-      std::mt19937 rng(9);
-      std::uniform_real_distribution<float> value(-1.f, 1.f);
-      std::vector<float> sinograms(static_cast<std::size_t>(slices) * projections * n);
-      for (auto& v : sinograms) v = value(rng);
-      for (const bool slab : {false, true}) {
-        const auto run = slab ? backproject_slab_all : backproject_all;
-        std::vector<float> whole(static_cast<std::size_t>(slices) * n * n);
-        run(sinograms, slices, geometry, 1.0f, whole, tomo::BackprojectionOutput::overwrite, {});
-        const double largest = std::abs(*std::max_element(whole.begin(), whole.end(), [](float a, float b) { return std::abs(a) < std::abs(b); }));
-        for (const auto& [first, end] : {std::pair{0, 1}, std::pair{(n + 1) / 2, n}, std::pair{5, 37}, std::pair{n - 3, n + 10}}) {
-          std::vector<float> part(whole.size(), 7.0f);
-          run(sinograms, slices, geometry, 1.0f, part, tomo::BackprojectionOutput::overwrite, {first, end});
-          double worst = 0;
-          for (std::size_t i = 0; i < part.size(); ++i) {
-            const int j = static_cast<int>(i % n);
-            if (j >= first && j < end) worst = std::max(worst, std::abs(double(part[i]) - whole[i]));
-            else ASSERT_EQ(part[i], 7.0f) << "column " << j << " outside [" << first << ", " << end << ")";
-          }
-          // Blocks start elsewhere, so positions split into base + remainder differently: within the
-          // kernels' accuracy (1e-5 of a double-precision reference, tests/test_fbp.cpp), not to the bit.
-          EXPECT_LT(worst / largest, 1e-5) << n << " columns, " << slices << " slices, slab kernel " << slab
-                                           << ", columns [" << first << ", " << end << ")";
-        }
-      }
     }
   }
 }
@@ -373,10 +328,18 @@ TEST(RiversProfile, IsWhatRiversFilterSubtracts) {
     }
 }
 
-// Streaming with Rivers against rivers_filter on the complete sinograms, then FbpReconstructor;
-// chunks of random sizes in random order.
-void expect_rivers_as_batch(const tomo::FbpSettings& settings, int slices, int width) {
-  const int n = settings.geometry.columns, projections = static_cast<int>(settings.geometry.angles_rad.size());
+struct RiversCase {
+  int n, projections, slices;
+  float axis_offset;
+  double span_deg;
+  int width;
+};
+
+class StreamingRivers : public ::testing::TestWithParam<RiversCase> {};
+
+TEST_P(StreamingRivers, EqualsRiversFilterThenBatch) {
+  const auto [n, projections, slices, offset, span, width] = GetParam();
+  const auto settings = settings_for(n, even_angles(projections, span), offset);
   const auto sinograms = striped_sinograms(slices, n, settings.geometry.angles_rad, settings.geometry.axis);
   const auto rivers = tomo::parse_ring_filter("rivers:" + std::to_string(width) + ";0");
   auto corrected = sinograms;
@@ -398,72 +361,11 @@ void expect_rivers_as_batch(const tomo::FbpSettings& settings, int slices, int w
   EXPECT_LT(relative_error(live, uncorrected), 1e-5);
 }
 
-struct RiversCase {
-  int n, projections, slices;
-  float axis_offset;
-  double span_deg;
-  int width;
-};
-
-class StreamingRivers : public ::testing::TestWithParam<RiversCase> {};
-
-// Evenly spaced angles pair up under the mirror x → −x: half of each slice's correction is
-// backprojected, the other half mirrored (AngleMirror).
-TEST_P(StreamingRivers, EqualsRiversFilterThenBatch) {
-  const auto [n, projections, slices, offset, span, width] = GetParam();
-  const auto angles = even_angles(projections, span);
-  ASSERT_TRUE(tomo::mirror_angles(angles).has_value());
-  expect_rivers_as_batch(settings_for(n, angles, offset), slices, width);
-}
-
 INSTANTIATE_TEST_SUITE_P(Geometries, StreamingRivers,
                          ::testing::Values(RiversCase{64, 90, 1, 0.0f, 180.0, 11},
                                            RiversCase{49, 75, 17, 2.75f, 180.0, 9},
                                            RiversCase{58, 100, 3, -1.5f, 360.0, 21},
-                                           RiversCase{40, 300, 2, 0.0f, 180.0, 5},  // > 2 blocks of angles
-                                           RiversCase{5, 20, 2, 0.0f, 180.0, 3}));  // a narrow mirror
-
-// Angles that do not pair (rotated, uneven, an odd number over 360°) take the full backprojection;
-// angles symmetric about 90° pair without a term left.
-TEST(StreamingRiversAngles, AnyAngleSetEqualsRiversFilterThenBatch) {
-  const int n = 45, projections = 76, slices = 3;
-  auto rotated = even_angles(projections, 180.0);
-  for (auto& a : rotated) a += 0.3f;
-  std::vector<float> uneven(projections);
-  std::mt19937 rng(21);
-  std::uniform_real_distribution<float> angle(0.0f, static_cast<float>(std::numbers::pi));
-  for (auto& a : uneven) a = angle(rng);
-  auto half_step = even_angles(projections, 180.0);
-  for (auto& a : half_step) a += static_cast<float>(0.5 * std::numbers::pi / projections);
-  const auto odd_360 = even_angles(projections + 1, 360.0);
-  for (const auto& angles : {rotated, uneven, odd_360}) {
-    EXPECT_FALSE(tomo::mirror_angles(angles).has_value());
-    expect_rivers_as_batch(settings_for(n, angles, 1.25f), slices, 7);
-  }
-  const auto paired = tomo::mirror_angles(half_step);
-  ASSERT_TRUE(paired.has_value());
-  EXPECT_TRUE(paired->unmatched.empty() && paired->unreached.empty());
-  expect_rivers_as_batch(settings_for(n, half_step, -0.5f), slices, 7);
-}
-
-TEST(AngleMirror, PairsEvenlySpacedAngles) {
-  const auto half_turn = tomo::mirror_angles(even_angles(90, 180.0));
-  ASSERT_TRUE(half_turn.has_value());
-  EXPECT_EQ(half_turn->unmatched, std::vector<int>{0});  // π, its mirror, is not measured
-  EXPECT_EQ(half_turn->unreached, std::vector<int>{0});
-  const auto full_turn = tomo::mirror_angles(even_angles(100, 360.0));
-  ASSERT_TRUE(full_turn.has_value());
-  EXPECT_TRUE(full_turn->unmatched.empty() && full_turn->unreached.empty());
-  // The same angles twice, in reverse order: each copy pairs with one copy of its mirror.
-  auto twice = even_angles(90, 180.0);
-  const auto again = even_angles(90, 180.0);
-  twice.insert(twice.end(), again.rbegin(), again.rend());
-  const auto doubled = tomo::mirror_angles(twice);
-  ASSERT_TRUE(doubled.has_value());
-  EXPECT_EQ(doubled->unmatched.size(), 2u);
-  EXPECT_EQ(doubled->unreached.size(), 2u);
-  EXPECT_FALSE(tomo::mirror_angles(even_angles(75, 360.0)).has_value());
-}
+                                           RiversCase{40, 300, 2, 0.0f, 180.0, 5}));  // > 2 blocks of angles
 
 TEST(StreamingFbp, MemoryNeedCountsTheSumsPerRow) {
   const int n = 100, held = tomo::StreamingFbp::kBatchedProjections;
