@@ -24,10 +24,10 @@ class StreamingFbp {
  public:
   // Chunks smaller than this are held back, filtered, until this many projections are waiting, and
   // then backprojected together: every backprojection into the running sums reads and writes all
-  // of them (256 MiB for 64 slices of 1024²), which costs about as much as backprojecting 20
-  // projections (bench/RESULTS.md, "Live reconstruction"); 128 at a time keep that under 15 %.
-  // snapshot() and the last projection backproject what is waiting, so no result ever misses a
-  // projection.
+  // of them (256 MiB for 64 slices of 1024²), which costs as much CPU as backprojecting 10 to 15
+  // projections (bench/RESULTS.md, "Live reconstruction"); 128 at a time keep a streamed slab
+  // within about 10 % of the batch reconstruction's CPU time, whatever the chunk size. snapshot()
+  // and the last projection backproject what is waiting, so no result ever misses a projection.
   static constexpr int kBatchedProjections = 128;
 
   // A slab of `slices` detector rows of the scan that `settings` describes in full: every
