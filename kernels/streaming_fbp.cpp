@@ -104,7 +104,7 @@ void StreamingFbp::hold(std::span<const float> filtered, int first, int count) {
   pending_count_ += count;
 }
 
-void StreamingFbp::flush() {
+void StreamingFbp::flush() const {
   if (pending_count_ == 0) return;
   const std::size_t columns = static_cast<std::size_t>(settings_.geometry.columns);
   const std::size_t held = static_cast<std::size_t>(pending_count_), capacity = static_cast<std::size_t>(kBatchedProjections);
@@ -137,13 +137,13 @@ void StreamingFbp::scaled_sums(int first_slice, int slices, float scale, bool ma
   });
 }
 
-void StreamingFbp::snapshot(std::span<float> out) {
+void StreamingFbp::snapshot(std::span<float> out) const {
   flush();
   const float weight = added_ > 0 ? fbp_weight(added_) * settings_.value_scale : 0.0f;
   scaled_sums(0, slices_, weight, settings_.circular_mask, out);
 }
 
-void StreamingFbp::snapshot_slice(int slice, std::span<float> out) {
+void StreamingFbp::snapshot_slice(int slice, std::span<float> out) const {
   if (slice < 0 || slice >= slices_) fail("streaming FBP: slice {} is out of range: the slab has slices 0 to {}", slice, slices_ - 1);
   flush();
   const float weight = added_ > 0 ? fbp_weight(added_) * settings_.value_scale : 0.0f;

@@ -54,9 +54,11 @@ class StreamingFbp {
   // mask of the final result but no ring correction; zeros before the first projection. It
   // backprojects the projections held back (fewer than kBatchedProjections, work add() would do
   // anyway), then makes one pass over the running sums.
-  void snapshot(std::span<float> out);
+  // Const: backprojecting what is held back changes how the slab is stored, not what it is; like
+  // add(), not to be called from two threads at once.
+  void snapshot(std::span<float> out) const;
   // The same for one slice of the slab (N × N), for publishing a few chosen slices.
-  void snapshot_slice(int slice, std::span<float> out);
+  void snapshot_slice(int slice, std::span<float> out) const;
 
   // The final slab, (slices, N, N): FbpReconstructor::reconstruct of the complete sinograms
   // (after rivers_filter on each when `rings` is rivers) to float rounding, whatever the chunks
@@ -77,7 +79,7 @@ class StreamingFbp {
   // Copies filtered projections [first, first + count) into the rows held back.
   void hold(std::span<const float> filtered, int first, int count);
   // Backprojects the rows held back into the running sums.
-  void flush();
+  void flush() const;
   // Subtracts the reconstruction of the Rivers profiles (constant in angle) from `out`.
   void subtract_rivers_correction(float scale, std::span<float> out) const;
 
@@ -86,13 +88,15 @@ class StreamingFbp {
   RingFilter rings_;
   int threads_;
   RampFilter filter_;
-  std::vector<float> sums_;            // (slice, N, N): Σ over added projections of BP(filtered row)
+  // The slab so far is the running sums plus the rows held back; flush() moves the rows into the
+  // sums, which changes neither, hence mutable (snapshot() is const).
+  mutable std::vector<float> sums_;    // (slice, N, N): Σ over backprojected projections of BP(filtered row)
   std::vector<double> column_sums_;    // (slice, N): Σ over added projections of the line integrals
   std::vector<bool> added_flags_;      // per projection index
   int added_ = 0;
-  std::vector<float> pending_;         // (slice, kBatchedProjections, N): filtered rows held back
-  std::vector<float> pending_angles_;  // their angles, in the order they are held
-  int pending_count_ = 0;
+  mutable std::vector<float> pending_;         // (slice, kBatchedProjections, N): filtered rows held back
+  mutable std::vector<float> pending_angles_;  // their angles, in the order they are held
+  mutable int pending_count_ = 0;
 };
 
 }  // namespace tomo
