@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "kernels/correction.hpp"
+#include "kernels/fbp_cuda.hpp"
 #include "kernels/flat_field.hpp"
 #include "kernels/half_acquisition.hpp"
 #include "kernels/phase_retrieval.hpp"
 #include "kernels/ring_removal.hpp"
+#include "kernels/ring_removal_cuda.hpp"
 
 namespace {
 
@@ -95,6 +97,24 @@ void BM_PreprocessingRings(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_PreprocessingRings)->DenseRange(0, 10)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+
+// The same on the GPU (tomo::cuda::remove_rings, transfers included), where one is usable.
+void BM_CudaPreprocessingRings(benchmark::State& state) {
+  std::string why;
+  if (!tomo::cuda::device_available(&why)) {
+    state.SkipWithError(("no usable GPU: " + why).c_str());
+    return;
+  }
+  RawSlab slab = raw_slab();
+  tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
+  const std::string& text = kRingStrings[static_cast<std::size_t>(state.range(0))];
+  const auto filter = tomo::parse_ring_filter(text);
+  state.SetLabel(text);
+  time_step(state, slab.counts, [&](std::vector<float>& data) {
+    tomo::cuda::remove_rings(data, kSlices, kProjections, kColumns, filter);
+  });
+}
+BENCHMARK(BM_CudaPreprocessingRings)->DenseRange(0, 10)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Paganin phase retrieval of a 4-row band (with no margin rows: the margins' cost is reading
 // more rows, not computing more per slice) over all 1800 projections, padding ×2.

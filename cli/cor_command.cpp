@@ -8,9 +8,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/params_flags.hpp"
-#include "cli/reconstruction_plan.hpp"
-#include "cli/slab_reader.hpp"
-#include "cli/slab_preprocessor.hpp"
+#include "pipeline/reconstruction_plan.hpp"
+#include "pipeline/slab_reader.hpp"
+#include "pipeline/slab_preprocessor.hpp"
 #include "kernels/center_of_rotation.hpp"
 #include "kernels/error.hpp"
 #include "kernels/half_acquisition.hpp"

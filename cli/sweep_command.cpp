@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/batch_reconstruction.hpp"
+#include "pipeline/slice_sweep.hpp"
 #include "cli/commands.hpp"
 #include "cli/params_flags.hpp"
 #include "kernels/error.hpp"

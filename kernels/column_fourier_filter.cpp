@@ -7,17 +7,24 @@
 
 namespace tomo {
 
+std::vector<float> normalised_column_gains(std::vector<float> gain, int rows) {
+  if (rows <= 0) fail("column Fourier filter: {} rows", rows);
+  const std::size_t bins = static_cast<std::size_t>(rows / 2 + 1);
+  if (gain.size() != bins) fail("column Fourier filter: {} gains for {} frequencies", gain.size(), bins);
+  for (float& g : gain) g /= static_cast<float>(rows);
+  return gain;
+}
+
 struct ColumnFourierFilter::Plans {
   fftw::Plan forward;
   fftw::Plan backward;
 };
 
 ColumnFourierFilter::ColumnFourierFilter(int rows, int columns, std::vector<float> gain)
-    : rows_(rows), columns_(columns), gain_(std::move(gain)), plans_(std::make_unique<Plans>()) {
+    : rows_(rows), columns_(columns), plans_(std::make_unique<Plans>()) {
   if (rows <= 0 || columns <= 0) fail("column Fourier filter: {} x {} is not an image", rows, columns);
-  const std::size_t bins = static_cast<std::size_t>(rows / 2 + 1);
-  if (gain_.size() != bins) fail("column Fourier filter: {} gains for {} frequencies", gain_.size(), bins);
-  for (float& g : gain_) g /= static_cast<float>(rows);
+  gain_ = normalised_column_gains(std::move(gain), rows);
+  const std::size_t bins = gain_.size();
   const std::size_t c = static_cast<std::size_t>(columns);
   auto real = fftw::alloc_real(static_cast<std::size_t>(rows) * c);
   auto spectrum = fftw::alloc_complex(bins * c);

@@ -9,6 +9,11 @@
 
 namespace tomo {
 
+// The gains as the filter multiplies the spectrum by them: times 1 / rows, the inverse
+// transform's missing normalisation (FFTW's and cuFFT's alike). Throws tomo::Error unless there
+// are rows / 2 + 1 of them.
+std::vector<float> normalised_column_gains(std::vector<float> gain, int rows);
+
 class ColumnFourierFilter {
  public:
   // `gain` holds rows / 2 + 1 values, for k = 0 .. rows / 2 cycles per `rows` samples; negative
@@ -28,7 +33,7 @@ class ColumnFourierFilter {
   struct Plans;
   int rows_;
   int columns_;
-  std::vector<float> gain_;  // times 1 / rows, FFTW's missing normalisation
+  std::vector<float> gain_;  // normalised_column_gains
   std::unique_ptr<Plans> plans_;
 };
 

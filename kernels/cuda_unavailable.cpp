@@ -4,6 +4,7 @@
 #include "kernels/error.hpp"
 #include "kernels/fbp_cuda.hpp"
 #include "kernels/preprocessing_cuda.hpp"
+#include "kernels/ring_removal_cuda.hpp"
 
 namespace tomo::cuda {
 
@@ -33,6 +34,8 @@ std::vector<float> stitch_half_acquisition(std::span<const float>, int, int, int
 }
 
 std::int64_t retrieve_phase(const PhaseRetriever&, std::span<float>, int) { fail("this build of tomoedge has no CUDA kernels"); }
+
+void remove_rings(std::span<float>, int, int, int, const RingFilter&) { fail("this build of tomoedge has no CUDA kernels"); }
 
 }  // namespace tomo::cuda
 #endif

@@ -3,6 +3,7 @@
 // (preprocessing_math.hpp, correction_math.hpp) as the CPU kernels, which the CPU tests check.
 // Built only with nvcc (kernels/preprocessing.cu); without it each throws tomo::Error. The batch
 // pipeline runs these steps on the CPU (slab_reconstructor.cpp); these are for a GPU pipeline.
+// Ring removal's GPU version is tomo::cuda::remove_rings (kernels/ring_removal_cuda.hpp).
 #include <cstdint>
 #include <span>
 #include <vector>

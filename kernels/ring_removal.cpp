@@ -53,15 +53,20 @@ std::function<void(SinogramView)> sinogram_filter(const RingFilter& f, int proje
 
 }  // namespace
 
-void remove_rings(std::span<float> sinograms, int slices, int projections, int columns, const RingFilter& filter,
-                  int threads) {
+void check_sinogram_stack(std::size_t values, int slices, int projections, int columns) {
   if (slices < 0 || projections < 1 || columns < 1)
     fail("remove_rings: {} slices x {} projections x {} columns is not a stack of sinograms", slices, projections,
          columns);
   const std::size_t per_slice = static_cast<std::size_t>(projections) * static_cast<std::size_t>(columns);
-  if (sinograms.size() != static_cast<std::size_t>(slices) * per_slice)
-    fail("remove_rings: {} values do not make {} slices x {} projections x {} columns", sinograms.size(), slices,
-         projections, columns);
+  if (values != static_cast<std::size_t>(slices) * per_slice)
+    fail("remove_rings: {} values do not make {} slices x {} projections x {} columns", values, slices, projections,
+         columns);
+}
+
+void remove_rings(std::span<float> sinograms, int slices, int projections, int columns, const RingFilter& filter,
+                  int threads) {
+  check_sinogram_stack(sinograms.size(), slices, projections, columns);
+  const std::size_t per_slice = static_cast<std::size_t>(projections) * static_cast<std::size_t>(columns);
   check_ring_filter(filter);
   if (filter.method == RingMethod::none || slices == 0) return;
   const auto apply = sinogram_filter(filter, projections, columns);

@@ -21,6 +21,7 @@
 //   vo-dead[:SNR[;SIZE]]         SNR default 3, SIZE default 51
 //   vo-all[:SNR[;LA[;SM]]]       SNR default 3, LA large-stripe size default 61, SM sorting size default 21
 // Vo's fields may be left empty or off the end for their defaults (algotom's).
+#include <cstddef>
 #include <span>
 #include <string>
 
@@ -59,6 +60,10 @@ std::string to_string(const RingFilter& filter);
 // Throws tomo::Error, as parse_ring_filter does, when a parameter is out of range (for filters
 // built in code rather than parsed).
 void check_ring_filter(const RingFilter& filter);
+
+// Throws tomo::Error, as remove_rings does, unless `values` make `slices` sinograms of
+// `projections` × `columns` (also checked by tomo::cuda::remove_rings).
+void check_sinogram_stack(std::size_t values, int slices, int projections, int columns);
 
 // Removes stripes from `slices` sinograms laid out (slice, projection, column), of line
 // integrals, in place, one slice per thread (threads = 0: all cores). The values must be finite.

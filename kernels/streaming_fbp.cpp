@@ -6,7 +6,7 @@
 #include "kernels/backprojection_math.hpp"
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
-#include "kernels/rivers_profile.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 
 namespace tomo {
 namespace {
@@ -172,7 +172,7 @@ void StreamingFbp::subtract_rivers_correction(float scale, std::span<float> out)
   // filtered correction sinogram is this row at every angle.
   std::vector<float> profiles(static_cast<std::size_t>(slices_) * columns);
   for (std::size_t s = 0; s < static_cast<std::size_t>(slices_); ++s) {
-    const auto profile = rivers_stripe_profile(std::span(column_sums_).subspan(s * columns, columns), total,
+    const auto profile = rivers_correction(std::span(column_sums_).subspan(s * columns, columns), total,
                                                static_cast<int>(rings_.p1));
     std::copy(profile.begin(), profile.end(), profiles.begin() + static_cast<std::ptrdiff_t>(s * columns));
   }

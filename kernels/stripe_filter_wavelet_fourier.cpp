@@ -11,10 +11,10 @@
 // each band to twice its height before the transform, so its σ = 1 is about σ = 0.5 here. No
 // padding here: a stripe is constant down the band, so the periodic transform sees it whole.
 #include <algorithm>
-#include <cmath>
 
 #include "kernels/column_fourier_filter.hpp"
 #include "kernels/error.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 #include "kernels/stripe_filters.hpp"
 #include "kernels/wavelet.hpp"
 
@@ -27,12 +27,7 @@ WaveletFourierFilter::WaveletFourierFilter(int projections, int columns, int lev
   int rows = projections, width = columns;
   for (int level = 0; level < levels; ++level) {
     rows = dwt_length(rows), width = dwt_length(width);
-    std::vector<float> gain(static_cast<std::size_t>(rows / 2 + 1));
-    for (std::size_t k = 0; k < gain.size(); ++k) {
-      const double f = static_cast<double>(k);
-      gain[k] = static_cast<float>(-std::expm1(-f * f / (2 * sigma * sigma)));
-    }
-    band_filters_.push_back(std::make_unique<ColumnFourierFilter>(rows, width, std::move(gain)));
+    band_filters_.push_back(std::make_unique<ColumnFourierFilter>(rows, width, munch_notch_gains(rows, sigma)));
   }
 }
 

@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "kernels/stripe_filter_math.hpp"
+
 namespace tomo {
 
 class ColumnFourierFilter;
@@ -95,12 +97,16 @@ class VoFilteringFilter {
 // times the spread of the ordinary columns are replaced by the neighbours' sorted median;
 // every column is first rescaled by that ratio. `drop_ratio` of the sorted values (half at
 // each end) is left out of the means.
-void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = 0.1);
+void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double drop_ratio = kVoLargeDropRatio);
 
 // Dead stripes: columns much smoother or rougher along the angle than their neighbours (a dead
 // pixel is constant, a flickering one jumps) are found as for large stripes and interpolated
 // linearly across from the nearest good columns; then, if `residual`, the large-stripe filter.
 void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual);
+
+// The columns vo_dead_stripe_filter interpolates, from each column's roughness along the angle
+// (stripe_filter_math.hpp's vo_column_roughness); `size` is the median width across.
+std::vector<bool> vo_dead_columns(std::span<const double> roughness, double snr, int size);
 
 // Vo's stripe detector: true where `ratio` stands out from the straight line fitted to the
 // middle half of its sorted values by more than snr / 2 times that line's rise.

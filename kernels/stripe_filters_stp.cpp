@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "kernels/median_filter.hpp"
+#include "kernels/stripe_filter_math.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 #include "kernels/stripe_filters.hpp"
 
 namespace tomo {
@@ -23,28 +25,18 @@ std::vector<double> column_sums(SinogramView sinogram) {
 
 }  // namespace
 
+// Both reduce each column to its sum and decide its correction from the profile of sums
+// (stripe_filter_tables.hpp, which the GPU's versions call too).
 void rivers_filter(SinogramView sinogram, int width) {
-  const auto sums = column_sums(sinogram);
-  std::vector<float> means(sums.size()), smooth(sums.size());
-  for (std::size_t c = 0; c < sums.size(); ++c) means[c] = static_cast<float>(sums[c] / sinogram.projections);
-  median_filter(means, width, Boundary::nearest, smooth);
+  const auto correction = rivers_correction(column_sums(sinogram), sinogram.projections, width);
   for (int p = 0; p < sinogram.projections; ++p) {
     float* row = sinogram.row(p);
-    for (std::size_t c = 0; c < means.size(); ++c) row[c] -= means[c] - smooth[c];
+    for (std::size_t c = 0; c < correction.size(); ++c) row[c] -= correction[c];
   }
 }
 
 void boin_haibel_filter(SinogramView sinogram, int width) {
-  const auto sums = column_sums(sinogram);
-  std::vector<float> totals(sums.size()), smooth(sums.size());
-  for (std::size_t c = 0; c < sums.size(); ++c) totals[c] = static_cast<float>(sums[c]);
-  median_filter(totals, width, Boundary::nearest, smooth);
-  // The ratio is a gain only where the column holds attenuation: in air the sums are noise
-  // about zero and their ratio anything, so columns below 1 % of the largest sum keep theirs.
-  const float floor = 0.01f * std::max(0.0f, *std::max_element(totals.begin(), totals.end()));
-  std::vector<float> gain(totals.size(), 1.0f);
-  for (std::size_t c = 0; c < totals.size(); ++c)
-    if (totals[c] > floor && smooth[c] > floor) gain[c] = smooth[c] / totals[c];
+  const auto gain = boin_haibel_gains(column_sums(sinogram), width);
   for (int p = 0; p < sinogram.projections; ++p) {
     float* row = sinogram.row(p);
     for (std::size_t c = 0; c < gain.size(); ++c) row[c] *= gain[c];
@@ -73,13 +65,10 @@ void sijbers_postnov_filter(SinogramView sinogram, int window, double variance_t
   const int columns = sinogram.columns, projections = sinogram.projections;
   const int w = std::min(window, columns);  // a window wider than the row is the whole row
   const auto width = static_cast<std::size_t>(w);
-  // Running Σv and Σv² of each row's window, in double (the variance is a small difference).
-  std::vector<double> sum(static_cast<std::size_t>(projections), 0.0), sum_sq(sum.size(), 0.0);
+  // Running Σv and Σv² of each row's window (the GPU slides the same sums along each row).
+  std::vector<WindowMoments> moments(static_cast<std::size_t>(projections));
   for (int p = 0; p < projections; ++p)
-    for (int c = 0; c < w; ++c) {
-      const double v = sinogram.row(p)[c];
-      sum[static_cast<std::size_t>(p)] += v, sum_sq[static_cast<std::size_t>(p)] += v * v;
-    }
+    for (int c = 0; c < w; ++c) moments[static_cast<std::size_t>(p)].add(sinogram.row(p)[c]);
   // STP keeps, for each column, the profile of one window: the last one that found more
   // homogeneous rows than the window before it. Every window covering a column estimates its
   // stripe; here they are averaged, weighted by the rows each found: the same where one window
@@ -90,16 +79,12 @@ void sijbers_postnov_filter(SinogramView sinogram, int window, double variance_t
   for (int start = 0; start + w <= columns; ++start) {
     segments.clear();
     for (int p = 0; p < projections; ++p) {
-      const auto pi = static_cast<std::size_t>(p);
-      const double mean = sum[pi] / w;
-      const double variance = std::max(0.0, sum_sq[pi] / w - mean * mean);
+      WindowMoments& m = moments[static_cast<std::size_t>(p)];
+      const double mean = m.mean(w);
       const float* segment = sinogram.row(p) + start;
-      if (variance < variance_threshold)
+      if (m.homogeneous(w, variance_threshold))
         for (std::size_t k = 0; k < width; ++k) segments.push_back(static_cast<float>(segment[k] - mean));
-      if (start + w < columns) {  // slide this row's window one column on
-        const double out = segment[0], in = segment[width];
-        sum[pi] += in - out, sum_sq[pi] += in * in - out * out;
-      }
+      if (start + w < columns) m.slide(segment[0], segment[width]);  // this row's window one column on
     }
     const std::size_t found = segments.size() / width;
     if (found == 0) continue;

@@ -15,6 +15,8 @@
 
 #include "kernels/column_fourier_filter.hpp"
 #include "kernels/median_filter.hpp"
+#include "kernels/stripe_filter_math.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 #include "kernels/stripe_filters.hpp"
 
 namespace tomo {
@@ -67,7 +69,7 @@ std::vector<float> median_across(const std::vector<float>& image, int rows, int 
 std::vector<bool> dilate(const std::vector<bool>& mask) {
   std::vector<bool> out(mask.size());
   for (std::size_t c = 0; c < mask.size(); ++c)
-    out[c] = mask[c] || (c > 0 && mask[c - 1]) || (c + 1 < mask.size() && mask[c + 1]);
+    out[c] = vo_dilated(mask, mask.size(), c);
   return out;
 }
 
@@ -84,14 +86,9 @@ void vo_sorting_filter(SinogramView sinogram, int size) {
 // separate_frequency_component); the column is mirrored by up to 150 rows (10 %) at each end so
 // that the transform does not wrap its last rows onto its first.
 VoFilteringFilter::VoFilteringFilter(int projections, int columns, double sigma, int size)
-    : projections_(projections), columns_(columns), pad_(std::min(150, projections / 10)), size_(size) {
+    : projections_(projections), columns_(columns), pad_(vo_filter_padding(projections)), size_(size) {
   const int rows = projections + 2 * pad_;
-  std::vector<float> gain(static_cast<std::size_t>(rows / 2 + 1));
-  for (std::size_t k = 0; k < gain.size(); ++k) {
-    const double f = static_cast<double>(k);
-    gain[k] = static_cast<float>(std::exp(-f * f / (2 * sigma * sigma)));
-  }
-  low_pass_ = std::make_unique<ColumnFourierFilter>(rows, columns, std::move(gain));
+  low_pass_ = std::make_unique<ColumnFourierFilter>(rows, columns, vo_low_pass_gains(rows, sigma));
 }
 
 VoFilteringFilter::~VoFilteringFilter() = default;
@@ -152,19 +149,12 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
   const auto smooth = median_across(sorted.sorted, rows, sinogram.columns, size);
   // A wide stripe is a gain (or offset) error of a group of pixels: the ratio of a column's
   // mean to its neighbours' median, over the sorted rows bar the extremes (zingers, edges).
-  const int drop = static_cast<int>(0.5 * drop_ratio * rows);
-  const int kept_first = std::min(drop, (rows - 1) / 2), kept_end = rows - kept_first;
+  int kept_first = 0, kept_end = 0;
+  vo_kept_rows(rows, drop_ratio, &kept_first, &kept_end);
   std::vector<float> ratio(columns, 1.0f);
-  for (std::size_t c = 0; c < columns; ++c) {
-    double own = 0, neighbours = 0;
-    for (int k = kept_first; k < kept_end; ++k) {
-      own += sorted.sorted[static_cast<std::size_t>(k) * columns + c];
-      neighbours += smooth[static_cast<std::size_t>(k) * columns + c];
-    }
-    // Line integrals are ≥ 0 where there is matter; a ratio of means at or below zero (air,
-    // noise) is no gain (algotom only avoids dividing by zero).
-    if (own > 0 && neighbours > 0) ratio[c] = static_cast<float>(own / neighbours);
-  }
+  // Ratios of means at or below zero (air, noise) are no gain (algotom only avoids dividing by zero).
+  for (std::size_t c = 0; c < columns; ++c)
+    ratio[c] = vo_column_gain(sorted.sorted.data() + c, smooth.data() + c, columns, kept_first, kept_end);
   const auto stripes = dilate(vo_detect_stripes(ratio, snr));
   for (int p = 0; p < rows; ++p) {
     float* row = sinogram.row(p);
@@ -176,25 +166,8 @@ void vo_large_stripe_filter(SinogramView sinogram, double snr, int size, double 
       if (stripes[c]) sinogram.row(sorted.order[k * columns + c])[c] = smooth[k * columns + c];
 }
 
-void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual) {
-  const int rows = sinogram.projections;
-  const auto columns = static_cast<std::size_t>(sinogram.columns);
-  // A dead pixel reads the same at every angle, a flickering one jumps about: either way its
-  // column's roughness along the angle, Σ |value − its running mean over kSmoothing angles|,
-  // stands out from its neighbours' (too low or too high), which follow the object.
-  constexpr int kSmoothing = 11;  // algotom's smooth_strength 10, made odd to centre it
-  std::vector<double> roughness(columns, 0.0);
-  for (std::size_t c = 0; c < columns; ++c) {
-    double window_sum = 0;
-    for (int k = -kSmoothing / 2; k <= kSmoothing / 2; ++k)
-      window_sum += sinogram.row(static_cast<int>(boundary_index(k, static_cast<std::size_t>(rows), Boundary::mirror)))[c];
-    for (int p = 0; p < rows; ++p) {
-      roughness[c] += std::abs(sinogram.row(p)[c] - window_sum / kSmoothing);
-      const auto leaving = boundary_index(p - kSmoothing / 2, static_cast<std::size_t>(rows), Boundary::mirror);
-      const auto entering = boundary_index(p + kSmoothing / 2 + 1, static_cast<std::size_t>(rows), Boundary::mirror);
-      window_sum += sinogram.row(static_cast<int>(entering))[c] - sinogram.row(static_cast<int>(leaving))[c];
-    }
-  }
+std::vector<bool> vo_dead_columns(std::span<const double> roughness, double snr, int size) {
+  const std::size_t columns = roughness.size();
   std::vector<float> own(columns), background(columns), ratio(columns, 1.0f);
   for (std::size_t c = 0; c < columns; ++c) own[c] = static_cast<float>(roughness[c]);
   median_filter(own, size, Boundary::mirror, background);
@@ -211,6 +184,18 @@ void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool res
   for (std::size_t c = 0; c < std::min<std::size_t>(2, columns); ++c) dead[c] = dead[columns - 1 - c] = false;
   // A third of the detector "dead" is a detection gone wrong, not a detector (algotom's guard).
   if (static_cast<std::size_t>(std::count(dead.begin(), dead.end(), true)) * 3 >= columns) dead.assign(columns, false);
+  return dead;
+}
+
+void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool residual) {
+  const int rows = sinogram.projections;
+  const auto columns = static_cast<std::size_t>(sinogram.columns);
+  // A dead pixel reads the same at every angle, a flickering one jumps about: either way its
+  // column's roughness along the angle, Σ |value − its running mean over kVoRoughnessWindow
+  // angles|, stands out from its neighbours' (too low or too high), which follow the object.
+  std::vector<double> roughness(columns, 0.0);
+  for (std::size_t c = 0; c < columns; ++c) roughness[c] = vo_column_roughness(sinogram.values + c, rows, columns);
+  const auto dead = vo_dead_columns(roughness, snr, size);
   for (std::size_t c = 0; c < columns;) {
     if (!dead[c]) { ++c; continue; }
     std::size_t end = c;
@@ -218,10 +203,7 @@ void vo_dead_stripe_filter(SinogramView sinogram, double snr, int size, bool res
     const std::size_t left = c - 1, right = end;  // good columns either side (edges are good)
     for (int p = 0; p < rows; ++p) {
       float* row = sinogram.row(p);
-      for (std::size_t j = c; j < end; ++j) {
-        const float t = static_cast<float>(j - left) / static_cast<float>(right - left);
-        row[j] = row[left] + t * (row[right] - row[left]);
-      }
+      for (std::size_t j = c; j < end; ++j) row[j] = vo_interpolated(row[left], row[right], j - left, right - left);
     }
     c = end;
   }

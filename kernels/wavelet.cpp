@@ -1,45 +1,22 @@
 #include "kernels/wavelet.hpp"
 
-#include "kernels/boundary.hpp"
-
 namespace tomo {
 
 std::array<double, kDb5Taps> db5_high_pass() {
   std::array<double, kDb5Taps> g{};
-  for (int j = 0; j < kDb5Taps; ++j) g[j] = (j % 2 == 0 ? 1.0 : -1.0) * kDb5LowPass[kDb5Taps - 1 - j];
+  for (int j = 0; j < kDb5Taps; ++j) g[static_cast<std::size_t>(j)] = db5_high_tap(j);
   return g;
 }
 
-// Coefficient k is output t = 2k + 1 of the full convolution y[t] = Σ_j h[j] x[t − j] of the
-// mirrored line (PyWavelets keeps the odd outputs). The filter pair is orthogonal on infinite
-// lines, so the inverse is the transpose, x[i] = Σ_{t = i + j odd} h[j] y_low[t] + g[j] y_high[t];
-// for i in [0, n) it needs only the outputs t ≤ n + 8 that dwt() keeps.
+// Both directions one coefficient (or sample) at a time, in the functions the GPU's wavelet
+// steps call too (stripe_filter_math.hpp).
 void dwt(const float* x, int n, std::size_t stride, float* low, float* high) {
-  static const auto g = db5_high_pass();
   const int m = dwt_length(n);
-  const auto size = static_cast<std::size_t>(n);
-  for (int k = 0; k < m; ++k) {
-    double sum_low = 0, sum_high = 0;
-    for (int j = 0; j < kDb5Taps; ++j) {
-      const double v = x[boundary_index(2 * k + 1 - j, size, Boundary::mirror) * stride];
-      sum_low += kDb5LowPass[j] * v;
-      sum_high += g[j] * v;
-    }
-    low[k] = static_cast<float>(sum_low);
-    high[k] = static_cast<float>(sum_high);
-  }
+  for (int k = 0; k < m; ++k) dwt_coefficients(x, n, stride, k, low + k, high + k);
 }
 
 void idwt(const float* low, const float* high, int n, float* x, std::size_t stride) {
-  static const auto g = db5_high_pass();
-  for (int i = 0; i < n; ++i) {
-    double sum = 0;
-    for (int j = (i + 1) % 2; j < kDb5Taps; j += 2) {  // i + j odd
-      const int k = (i + j - 1) / 2;
-      sum += kDb5LowPass[j] * low[k] + g[j] * high[k];
-    }
-    x[static_cast<std::size_t>(i) * stride] = static_cast<float>(sum);
-  }
+  for (int i = 0; i < n; ++i) x[static_cast<std::size_t>(i) * stride] = idwt_sample(low, high, 1, i);
 }
 
 WaveletLevel dwt2(std::span<const float> image, int rows, int columns) {

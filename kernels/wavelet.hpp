@@ -11,22 +11,20 @@
 #include <span>
 #include <vector>
 
+#include "kernels/stripe_filter_math.hpp"
+
 namespace tomo {
 
-inline constexpr int kDb5Taps = 10;
+// db5's low-pass filter h (the taps are defined once, in stripe_filter_math.hpp, for the CPU and
+// the GPU alike).
+inline constexpr std::array<double, kDb5Taps> kDb5LowPass = [] {
+  std::array<double, kDb5Taps> h{};
+  for (int j = 0; j < kDb5Taps; ++j) h[static_cast<std::size_t>(j)] = db5_low_tap(j);
+  return h;
+}();
 
-// db5's low-pass (scaling) decomposition filter h, normalised to Σh = √2, Σh² = 1: Daubechies,
-// "Ten Lectures on Wavelets" (SIAM 1992), Table 6.1 for N = 5, as PyWavelets lists it (dec_lo).
-// The high-pass filter is g[j] = (−1)^j h[9 − j]; it annihilates polynomials up to degree 4.
-inline constexpr std::array<double, kDb5Taps> kDb5LowPass{
-    0.003335725285001549, -0.012580751999015526, -0.006241490213011705, 0.07757149384006515,
-    -0.03224486958502952, -0.24229488706619015,  0.13842814590110342,   0.7243085284385744,
-    0.6038292697974729,   0.160102397974125};
-
+// The high-pass filter g[j] = (−1)^j h[9 − j].
 std::array<double, kDb5Taps> db5_high_pass();
-
-// Coefficients per band for a line of n samples.
-inline int dwt_length(int n) { return (n + kDb5Taps - 1) / 2; }
 
 // One level of the 1-D transform of x[j · stride], j in [0, n): dwt_length(n) coefficients
 // into each of low and high (contiguous).

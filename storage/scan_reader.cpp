@@ -464,4 +464,11 @@ std::unique_ptr<ScanReader> open_scan(const fs::path& path, std::optional<Layout
   fail("{}: unknown layout", path.string());
 }
 
+void require_complete(ScanReader& scan) {
+  const AcquisitionState state = scan.refresh();
+  if (!state.complete)
+    fail("{} is still being acquired ({} of {} projections written): use recon --follow to reconstruct it as it grows",
+         scan.info().path.string(), state.written, state.expected);
+}
+
 }  // namespace tomo

@@ -57,6 +57,13 @@ struct ScanInfo {
   int count(Frames frames) const;
 };
 
+// How far the acquisition of a scan has got. A finished file: every projection written, complete.
+struct AcquisitionState {
+  int written = 0;
+  int expected = 0;
+  bool complete = true;
+};
+
 class ScanReader {
  public:
   virtual ~ScanReader() = default;
@@ -66,7 +73,13 @@ class ScanReader {
   // rows.size() * images.size() * columns. Values are converted to float32 as stored (raw
   // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset.
   virtual void read(Frames frames, Range images, Range rows, std::span<float> out) = 0;
+  // Looks again at a scan being acquired and says how far it has got; a finished file is complete.
+  virtual AcquisitionState refresh() { return {info().projections, info().projections, true}; }
 };
+
+// Throws tomo::Error naming the scan when it is still being acquired (a batch reconstruction of
+// it would miss projections; `recon --follow` reconstructs it as it grows).
+void require_complete(ScanReader& scan);
 
 // Opens a scan, detecting its layout from the file (or folder) unless one is forced.
 // Throws tomo::Error when the file is missing, unreadable or of no known layout.

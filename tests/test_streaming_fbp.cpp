@@ -15,7 +15,7 @@
 #include "kernels/fbp.hpp"
 #include "kernels/phantom.hpp"
 #include "kernels/ring_removal.hpp"
-#include "kernels/rivers_profile.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 #include "kernels/streaming_fbp.hpp"
 #include "kernels/stripe_filters.hpp"
 #include "test_support.hpp"
@@ -320,7 +320,7 @@ TEST(RiversProfile, IsWhatRiversFilterSubtracts) {
   std::vector<double> sums(static_cast<std::size_t>(n), 0.0);
   for (int p = 0; p < projections; ++p)
     for (int c = 0; c < n; ++c) sums[static_cast<std::size_t>(c)] += sinogram[static_cast<std::size_t>(p) * n + c];
-  const auto profile = tomo::rivers_stripe_profile(sums, projections, 7);
+  const auto profile = tomo::rivers_correction(sums, projections, 7);
   for (int p = 0; p < projections; ++p)
     for (int c = 0; c < n; ++c) {
       const std::size_t i = static_cast<std::size_t>(p) * n + c;

@@ -1,10 +1,11 @@
-#include "cli/slab_reader.hpp"
+#include "pipeline/slab_reader.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <initializer_list>
+#include <span>
 
 #include "kernels/binning.hpp"
 #include "kernels/dynamic_flat_field.hpp"
@@ -60,14 +61,15 @@ void crop_columns(std::vector<float>& lines, int width, Range columns) {
   lines.resize(count * static_cast<std::size_t>(columns.size()));
 }
 
-// Raw projections of `rows`, laid out (row, projection, column), the chosen projections only.
-std::vector<float> read_projections(ScanReader& scan, const std::vector<int>& chosen, Range rows) {
-  const ScanInfo& info = scan.info();
-  const std::size_t n = static_cast<std::size_t>(info.columns);
+// Raw projections of `rows`, laid out (row, projection, column), the chosen projections only: a
+// run of consecutive ones in one read, others one by one.
+std::vector<float> read_projections(ScanReader& scan, std::span<const int> chosen, Range rows) {
+  const std::size_t n = static_cast<std::size_t>(scan.info().columns);
   const std::size_t count = chosen.size();
   std::vector<float> slab(static_cast<std::size_t>(rows.size()) * count * n);
-  if (static_cast<int>(count) == info.projections) {
-    scan.read(Frames::projections, {0, info.projections}, rows, slab);
+  if (count == 0) return slab;
+  if (chosen.back() - chosen.front() + 1 == static_cast<int>(count)) {
+    scan.read(Frames::projections, {chosen.front(), chosen.back() + 1}, rows, slab);
     return slab;
   }
   std::vector<float> one(static_cast<std::size_t>(rows.size()) * n);
@@ -157,16 +159,29 @@ DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, cons
 }
 
 SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Range slab_rows) {
-  const ScanInfo& info = scan.info();
-  const int width = plan.width;
+  return read_chunk(scan, plan, p, slab_rows, {0, static_cast<int>(plan.projections.size())}, true);
+}
+
+SlabInput read_chunk(ScanReader& scan, const Plan& plan, const ReconParams& p, Range slab_rows, Range projections,
+                     bool with_flat_field) {
+  if (projections.begin < 0 || projections.end > static_cast<int>(plan.projections.size()) || projections.size() < 0)
+    fail("read_chunk: projections {}:{} of {}", projections.begin, projections.end, plan.projections.size());
   const Range rows{std::max(plan.usable_rows.begin, slab_rows.begin - plan.phase_margin),
                    std::min(plan.usable_rows.end, slab_rows.end + plan.phase_margin)};
   const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
-  SlabInput slab{slab_rows, rows,
-                 crop_and_bin(read_projections(scan, plan.projections, detector_rows), plan, info.columns, detector_rows,
-                              static_cast<int>(plan.projections.size())),
-                 identity_flat_field(rows.size(), width)};
-  if (!p.flat_field()) return slab;
+  const auto chosen = std::span(plan.projections).subspan(static_cast<std::size_t>(projections.begin),
+                                                          static_cast<std::size_t>(projections.size()));
+  return {slab_rows, rows,
+          crop_and_bin(read_projections(scan, chosen, detector_rows), plan, scan.info().columns, detector_rows,
+                       projections.size()),
+          with_flat_field ? read_flat_field(scan, plan, p, rows) : FlatField{}};
+}
+
+FlatField read_flat_field(ScanReader& scan, const Plan& plan, const ReconParams& p, Range rows) {
+  const ScanInfo& info = scan.info();
+  const int width = plan.width;
+  if (!p.flat_field()) return identity_flat_field(rows.size(), width);
+  const Range detector_rows{rows.begin * plan.binning, rows.end * plan.binning};
   const auto how = parse_frame_average(p.flat_average());
   const auto flats = [&](std::initializer_list<Frames> which) {
     return crop_and_bin(averaged_reference(scan, which, detector_rows, how), plan, info.columns, detector_rows, 1);
@@ -174,33 +189,30 @@ SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& p, Ra
   const auto dark = read_dark(scan, plan, p, rows);
   try {
     switch (plan.flat_mode) {
-      case FlatMode::mean:
-        slab.flat_field = make_flat_field(dark, flats({Frames::flats_before, Frames::flats_after}), rows.size(), width);
-        break;
-      case FlatMode::before: slab.flat_field = make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width); break;
-      case FlatMode::after: slab.flat_field = make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width); break;
+      case FlatMode::mean: return make_flat_field(dark, flats({Frames::flats_before, Frames::flats_after}), rows.size(), width);
+      case FlatMode::before: return make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width);
+      case FlatMode::after: return make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width);
       case FlatMode::interpolate:
       case FlatMode::half_half:
-        slab.flat_field = with_flats_after(make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width),
-                                           make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width),
-                                           plan.after_flat_weight);
-        break;
+        return with_flats_after(make_flat_field(dark, flats({Frames::flats_before}), rows.size(), width),
+                                make_flat_field(dark, flats({Frames::flats_after}), rows.size(), width),
+                                plan.after_flat_weight);
       case FlatMode::dynamic: {
         if (!plan.dynamic_flats) fail("dynamic flat fielding was not prepared (estimate_dynamic_flats)");
         // The flats are read once: their mean (for the checks of make_flat_field) comes with the eigen flats.
         EigenFlats dynamic = eigen_flats(plan.dynamic_flats->basis, read_flat_frames(scan, plan, rows), dark, rows.size(), width);
         std::vector<float> mean_flat(dark.size());
         for (std::size_t i = 0; i < mean_flat.size(); ++i) mean_flat[i] = dynamic.mean[i] + dark[i];
-        slab.flat_field = make_flat_field(dark, mean_flat, rows.size(), width);
-        slab.flat_field.dynamic = std::move(dynamic);
-        slab.flat_field.dynamic_weights = plan.dynamic_flats->weights;
-        break;
+        FlatField field = make_flat_field(dark, mean_flat, rows.size(), width);
+        field.dynamic = std::move(dynamic);
+        field.dynamic_weights = plan.dynamic_flats->weights;
+        return field;
       }
     }
   } catch (const Error& e) {
     fail("{} (rows {}:{}): {}", info.path.string(), rows.begin, rows.end, e.what());
   }
-  return slab;
+  fail("unknown flat mode {}", static_cast<int>(plan.flat_mode));
 }
 
 }  // namespace tomo

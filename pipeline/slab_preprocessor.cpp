@@ -1,4 +1,4 @@
-#include "cli/slab_preprocessor.hpp"
+#include "pipeline/slab_preprocessor.hpp"
 
 #include <algorithm>
 
@@ -10,8 +10,7 @@ namespace tomo {
 SlabPreprocessor::SlabPreprocessor(const Plan& plan, const ReconParams& params)
     : plan_(plan), threads_(resolve_threads(params.threads())) {}
 
-void SlabPreprocessor::retrieve_phase(SlabInput& slab) {
-  const int projections = static_cast<int>(plan_.projections.size());
+void SlabPreprocessor::retrieve_phase(SlabInput& slab, int projections) {
   auto& retriever = retrievers_[slab.read_rows.size()];
   if (!retriever) retriever = std::make_unique<PhaseRetriever>(*plan_.phase, slab.read_rows.size(), plan_.width);
   corrections_.clamped += retriever->apply_to_sinograms(slab.sinograms, projections, threads_);
@@ -25,13 +24,18 @@ void SlabPreprocessor::retrieve_phase(SlabInput& slab) {
 }
 
 void SlabPreprocessor::preprocess(SlabInput& slab) {
-  const int projections = static_cast<int>(plan_.projections.size());
   defective_flat_pixels_ += slab.flat_field.defective_pixels;
+  correct(slab, slab.flat_field);
+  if (plan_.rings.method != RingMethod::none) remove_rings_of(slab);
+}
+
+void SlabPreprocessor::correct(SlabInput& slab, const FlatField& flat_field) {
+  const std::size_t line = static_cast<std::size_t>(slab.read_rows.size()) * static_cast<std::size_t>(plan_.width);
+  const int projections = line > 0 ? static_cast<int>(slab.sinograms.size() / line) : 0;
   // The correction runs on the CPU even with a GPU: repairing invalid pixels from their line and
   // the zinger median need whole lines (fbp_cuda.hpp).
-  corrections_ += correct_projections(slab.sinograms, projections, slab.flat_field, plan_.correction, threads_);
-  if (plan_.phase) retrieve_phase(slab);
-  if (plan_.rings.method != RingMethod::none) remove_rings_of(slab);
+  corrections_ += correct_projections(slab.sinograms, projections, flat_field, plan_.correction, threads_);
+  if (plan_.phase) retrieve_phase(slab, projections);
 }
 
 void SlabPreprocessor::remove_rings_of(SlabInput& slab) const {

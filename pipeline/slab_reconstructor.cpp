@@ -1,4 +1,4 @@
-#include "cli/slab_reconstructor.hpp"
+#include "pipeline/slab_reconstructor.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <memory>
 
-#include "cli/reconstruction_plan.hpp"
-#include "cli/slab_reader.hpp"
+#include "pipeline/reconstruction_plan.hpp"
+#include "pipeline/slab_reader.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/phase_retrieval.hpp"
 
@@ -23,12 +23,18 @@ class SlabPreprocessor {
   // half-acquisition stitching). Call from one thread at a time.
   void preprocess(SlabInput& slab);
 
+  // The steps that work one projection at a time — correction, −log, phase retrieval — on a chunk
+  // of projections of a slab being acquired (slab_reader.hpp, read_chunk), with the slab's
+  // `flat_field` (one set of flats: nothing that depends on the projection's index). Ring removal
+  // is left to the reconstruction (kernels/streaming_fbp.hpp).
+  void correct(SlabInput& chunk, const FlatField& flat_field);
+
   // What the corrections found so far, for the log.
   const CorrectionCounts& corrections() const { return corrections_; }
   std::int64_t defective_flat_pixels() const { return defective_flat_pixels_; }
 
  private:
-  void retrieve_phase(SlabInput& slab);
+  void retrieve_phase(SlabInput& slab, int projections);
   void remove_rings_of(SlabInput& slab) const;
 
   const Plan& plan_;

@@ -1,4 +1,4 @@
-#include "cli/reconstruction_plan.hpp"
+#include "pipeline/reconstruction_plan.hpp"
 
 #include <spdlog/spdlog.h>
 

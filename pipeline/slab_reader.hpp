@@ -4,7 +4,7 @@
 // from the flats and darks the plan's flat mode chooses.
 #include <vector>
 
-#include "cli/reconstruction_plan.hpp"
+#include "pipeline/reconstruction_plan.hpp"
 #include "kernels/flat_field.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
@@ -29,8 +29,18 @@ Plan plan_scan(ScanReader& scan, const ReconParams& params, const std::optional<
 // (kernels/dynamic_flat_field.hpp). Store it in plan.dynamic_flats.
 DynamicFlatModel estimate_dynamic_flats(ScanReader& scan, const Plan& plan, const ReconParams& params, int components);
 
-// Reads slab `rows` (rows of the plan: binned with binning). Throws tomo::Error naming the file
-// and rows when the data or the flats are unusable.
+// Reads slab `rows` (rows of the plan: binned with binning): every projection the plan uses, and
+// the flat field. Throws tomo::Error naming the file and rows when the data or the flats are
+// unusable.
 SlabInput read_slab(ScanReader& scan, const Plan& plan, const ReconParams& params, Range rows);
+
+// Reads projections [projections.begin, projections.end) of those the plan uses (indices into
+// plan.projections) of slab `rows`, laid out (row, k, column): a chunk of a scan being acquired.
+// The flat field only `with_flat_field` (a live slab reads it with its first chunk).
+SlabInput read_chunk(ScanReader& scan, const Plan& plan, const ReconParams& params, Range rows, Range projections,
+                     bool with_flat_field);
+
+// The flat field of plan rows `rows` (with their margin rows) as the plan's flat mode says.
+FlatField read_flat_field(ScanReader& scan, const Plan& plan, const ReconParams& params, Range rows);
 
 }  // namespace tomo

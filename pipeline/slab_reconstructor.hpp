@@ -6,9 +6,9 @@
 #include <optional>
 #include <vector>
 
-#include "cli/reconstruction_plan.hpp"
-#include "cli/slab_preprocessor.hpp"
-#include "cli/slab_reader.hpp"
+#include "pipeline/reconstruction_plan.hpp"
+#include "pipeline/slab_preprocessor.hpp"
+#include "pipeline/slab_reader.hpp"
 #include "kernels/correction.hpp"
 #include "kernels/fbp.hpp"
 #include "kernels/gridrec.hpp"

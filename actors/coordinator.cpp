@@ -1,0 +1,100 @@
+// The coordinator of one job: spawns its actors, passes their events on, and answers once.
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "actors/actors.hpp"
+
+namespace tomo::actors {
+
+job_event event_now(std::string kind) {
+  job_event event;
+  event.kind = std::move(kind);
+  event.time = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return event;
+}
+
+coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, JobParts parts,
+                                             std::function<void(const job_event&)> on_event,
+                                             std::function<void(const live_slice&)> on_live_slice) {
+  self->state.parts = std::move(parts);
+  self->state.on_event = std::move(on_event);
+  self->state.on_live_slice = std::move(on_live_slice);
+  // Stops the job's actors and this one; the answer has been given.
+  const auto stop = [self](caf::exit_reason reason) {
+    self->state.finished = true;
+    for (const auto& child : self->state.children) self->send_exit(child, reason);
+    self->quit();
+  };
+  const auto fail = [self, stop](const std::string& reason) {
+    if (self->state.finished) return;
+    job_event failed = event_now("job_failed");
+    failed.message = reason;
+    self->state.on_event(failed);
+    self->state.answer.deliver(job_summary{reason, {}, {}, 0});
+    stop(caf::exit_reason::user_shutdown);
+  };
+  // An actor that dies without saying why (it reports its own failures before it stops).
+  self->set_down_handler([self, fail](caf::down_msg& down) {
+    if (down.reason) fail(fmt::format("an actor of the job stopped: {}", self->system().render(down.reason)));
+  });
+  // Every slab written: the counts collected from each reconstructor, the output made visible,
+  // the answer given.
+  const auto finish = [self, stop] {
+    coordinator_state& st = self->state;
+    auto remaining = std::make_shared<std::size_t>(st.reconstructors.size());
+    for (const auto& reconstructor : st.reconstructors)
+      self->request(reconstructor, caf::infinite, counts_atom::value)
+          .then([self, stop, remaining](CorrectionCounts counts, std::int64_t defective) {
+            self->state.summary.corrections += counts;
+            self->state.summary.defective_flat_pixels += defective;
+            if (--*remaining > 0) return;
+            self->request(self->state.slice_writer, caf::infinite, finish_atom::value)
+                .then([self, stop](std::vector<std::string> outputs) {
+                  self->state.summary.outputs = std::move(outputs);
+                  self->state.on_event(event_now("job_done"));
+                  self->state.answer.deliver(self->state.summary);
+                  stop(caf::exit_reason::normal);
+                });
+          });
+  };
+  return {
+      [self](start_atom) -> caf::typed_response_promise<job_summary> {
+        coordinator_state& st = self->state;
+        const JobParts& job = st.parts;
+        const auto me = caf::actor_cast<coordinator_actor>(self);
+        const auto watch = [&](const auto& child) {
+          self->monitor(child);
+          st.children.push_back(caf::actor_cast<caf::actor>(child));
+        };
+        st.slice_writer = self->spawn<caf::detached>(writer, me, job);
+        watch(st.slice_writer);
+        st.reconstructors.push_back(self->spawn<caf::detached>(reconstructor, me, st.slice_writer, job));
+        for (std::size_t s = 0; s < job.live.size(); ++s)
+          st.reconstructors.push_back(self->spawn<caf::detached>(live_reconstructor, me, st.slice_writer, job, s));
+        for (const auto& one : st.reconstructors) watch(one);
+        auto loader = self->spawn<caf::detached>(chunk_loader, me, st.reconstructors, job);
+        watch(loader);
+        if (job.follow) {
+          auto watcher = self->spawn<caf::detached>(acquisition_watcher, me, loader, job);
+          watch(watcher);
+          self->send(watcher, poll_atom::value);
+        }
+        st.answer = self->make_response_promise<job_summary>();
+        st.on_event(event_now("job_started"));
+        self->send(loader, start_atom::value);
+        return st.answer;
+      },
+      [self, finish](job_event& event) {
+        coordinator_state& st = self->state;
+        if (st.finished) return;
+        st.on_event(event);
+        if (event.kind == "slab_done" && ++st.slabs_done == st.parts.job->slabs.size()) finish();
+      },
+      [self](live_slice& view) {
+        if (!self->state.finished && self->state.on_live_slice) self->state.on_live_slice(view);
+      },
+      [fail](job_failure& failure) { fail(fmt::format("{}: {}", failure.stage, failure.reason)); },
+  };
+}
+
+}  // namespace tomo::actors

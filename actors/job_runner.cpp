@@ -1,0 +1,149 @@
+#include "actors/job_runner.hpp"
+
+#include <caf/all.hpp>
+#include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "actors/actors.hpp"
+#include "kernels/error.hpp"
+#include "storage/event_log.hpp"
+
+namespace tomo {
+
+struct JobRunner::System {
+  explicit System(int threads) : config(make_config(threads)), actors(config) {}
+  static caf::actor_system_config make_config(int threads) {
+    caf::actor_system_config config;
+    if (threads > 0) config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
+    return config;
+  }
+  caf::actor_system_config config;
+  caf::actor_system actors;
+};
+
+JobRunner::JobRunner(int threads) : system_(std::make_unique<System>(threads)) {}
+
+JobRunner::~JobRunner() = default;
+
+namespace {
+
+// One line of the event log: the event's fields that apply, and its time in two forms.
+nlohmann::json to_json(const actors::job_event& event) {
+  nlohmann::json line{{"event", event.kind}, {"time", event.time}};
+  const auto milliseconds = static_cast<std::int64_t>(event.time * 1000.0);
+  const std::chrono::sys_seconds whole{std::chrono::seconds(milliseconds / 1000)};
+  line["utc"] = fmt::format("{:%FT%T}.{:03}Z", whole, milliseconds % 1000);
+  if (event.slab >= 0) line["slab"] = event.slab;
+  if (event.rows.begin >= 0) line["rows"] = {event.rows.begin, event.rows.end};
+  if (event.first >= 0) line["projections"] = {event.first, event.first + event.count};
+  if (event.row >= 0) line["row"] = event.row;
+  if (!event.message.empty()) line["message"] = event.message;
+  return line;
+}
+
+}  // namespace
+
+namespace {
+
+// Waits until a scan being acquired can be opened (the acquisition makes it visible under its name
+// once its darks and flats are in), at most `timeout`.
+void wait_for_scan(const std::filesystem::path& path, std::chrono::milliseconds poll, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!std::filesystem::exists(path)) {
+    if (std::chrono::steady_clock::now() >= until)
+      fail("{}: no scan there after {:.1f} s of waiting for the acquisition to start", path.string(),
+           std::chrono::duration<double>(timeout).count());
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+// The first slabs whose running sums fit in the budget, to be reconstructed as the scan is
+// acquired; none (and the log says why) when a step of the job needs the whole scan.
+std::vector<std::shared_ptr<LiveSlab>> live_slabs(const JobPlan& job, int chunk_projections) {
+  std::vector<std::shared_ptr<LiveSlab>> live;
+  if (const auto why = why_not_live(job.plan, job.params)) {
+    spdlog::info("live reconstruction off: {}; the scan is reconstructed once it is complete", *why);
+    return live;
+  }
+  std::int64_t used = 0;
+  for (const Range& rows : job.slabs) {
+    auto slab = std::make_shared<LiveSlab>(job.plan, job.params, rows);
+    const std::int64_t need = slab->memory_need(chunk_projections).bytes(rows.size());
+    if (used + need > job.budget) break;
+    used += need;
+    live.push_back(std::move(slab));
+  }
+  const int live_end = live.empty() ? job.plan.rows.begin : live.back()->rows().end;
+  spdlog::info("live: rows {}:{} ({} slabs, {:.1f} GiB of running sums) reconstructed as the scan is acquired{}",
+               job.plan.rows.begin, live_end, live.size(), static_cast<double>(used) / (1 << 30),
+               live_end < job.plan.rows.end ? fmt::format(", rows {}:{} once it is complete", live_end, job.plan.rows.end)
+                                            : std::string());
+  return live;
+}
+
+}  // namespace
+
+JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<EventLog> log;
+  if (options.events) log.emplace(*options.events);
+  if (options.follow) {
+    if (request.params.output_type() != "float32" && request.params.auto_range_percent() > 0)
+      fail("an automatic output range (--range auto) needs the finished scan: give --range MIN:MAX to follow one");
+    wait_for_scan(request.input, options.poll, options.stall_timeout);
+  }
+  // Everything that can be found wrong before a slab is read is, here: the scan, the
+  // parameters, the device, the output folder.
+  PreparedJob prepared = prepare_job(request);
+  if (!options.follow) require_complete(*prepared.scan);
+  const JobPlan& job = *prepared.job;
+  actors::JobParts parts;
+  parts.scan = std::move(prepared.scan);
+  parts.job = prepared.job;
+  parts.reconstructor = std::make_shared<SlabReconstructor>(job.plan, job.params);
+  parts.output = std::make_shared<SliceOutput>(request, job);
+  parts.chunks_in_flight = options.chunks_in_flight;
+  parts.writer_delay = options.writer_delay;
+  if (options.follow) {
+    parts.follow = true;
+    parts.watched = open_scan(request.input, parts.scan->info().layout);
+    parts.live = live_slabs(job, options.chunk_projections);
+    parts.chunk_projections = options.chunk_projections;
+    parts.poll = options.poll;
+    parts.stall_timeout = options.stall_timeout;
+    parts.live_rows = options.live_rows;
+    if (parts.live_rows.empty()) parts.live_rows.push_back(job.preview_row);
+    parts.live_every = options.live_every;
+  }
+  const int total = job.plan.rows.size();
+  int written = 0;
+  // Called on the coordinator's thread only.
+  auto on_event = [&](const actors::job_event& event) {
+    if (log) log->write(to_json(event));
+    if (event.kind == "slice_written" && options.on_progress) options.on_progress(++written, total);
+    if (event.kind == "slab_done")
+      spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", event.rows.begin, event.rows.end,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  auto on_live_slice = [&](const actors::live_slice& view) {
+    if (options.on_live_slice) options.on_live_slice(view.row, view.added, view.width, view.values);
+  };
+  auto coordinator = system_->actors.spawn(actors::coordinator, parts, on_event, on_live_slice);
+  actors::job_summary summary;
+  caf::scoped_actor self{system_->actors};
+  self->request(coordinator, caf::infinite, actors::start_atom::value)
+      .receive([&](actors::job_summary& answer) { summary = std::move(answer); },
+               [&](caf::error& error) { summary.error = "the job's coordinator stopped: " + system_->actors.render(error); });
+  if (!summary.error.empty()) fail("{}", summary.error);
+
+  JobResult result{job.plan.rows.begin, total, job.plan.slice_width, job.slab_rows, {}, summary.corrections,
+                   summary.defective_flat_pixels, 0};
+  for (const auto& path : summary.outputs) result.outputs.emplace_back(path);
+  log_corrections(job, summary.corrections, summary.defective_flat_pixels);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace tomo

@@ -1,0 +1,63 @@
+#pragma once
+// Runs reconstruction jobs on the actor pipeline (actors/actors.hpp) from code that knows nothing
+// of actors: the `recon` command, tests, and later the service. One runner holds one actor
+// system; jobs run one after another or side by side in it, and a job that fails leaves the
+// runner, and the other jobs, as they were.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "pipeline/reconstruction_job.hpp"
+
+namespace tomo {
+
+struct JobOptions {
+  // Where to write the job's events as JSON lines (storage/event_log.hpp); none if empty.
+  std::optional<std::filesystem::path> events;
+  // Called with (slices written, slices in all) after each slice.
+  std::function<void(int, int)> on_progress;
+  // Chunks a loader may have unanswered per reconstructor: 2 lets reading the next slab overlap
+  // reconstructing this one while the last is written, and bounds memory to about 2 slabs
+  // in and 2 out (the memory planner counts kSlabsInFlight = 3 of each).
+  int chunks_in_flight = 2;
+  // For tests: the writer waits this long before each slab, as a slow disk would make it.
+  std::chrono::milliseconds writer_delay{0};
+
+  // Follow a scan being acquired (docs/pipeline.md, "Live"): the slabs whose running sums fit in
+  // the memory budget are reconstructed as projections arrive, the rest once it is complete.
+  bool follow = false;
+  std::chrono::milliseconds poll{50};             // how often the scan is looked at
+  std::chrono::milliseconds stall_timeout{60000};  // no new projection (or no file) for this long: incomplete scan
+  int chunk_projections = 16;                     // at most this many projections per live chunk
+  // The live view: these rows (none given: the middle one), every `live_every` projections, to
+  // on_live_slice(row, projections added, width, width × width values) — called on an actor's
+  // thread.
+  std::vector<int> live_rows;
+  int live_every = 0;
+  std::function<void(int, int, int, std::span<const float>)> on_live_slice;
+};
+
+class JobRunner {
+ public:
+  // `threads`: the actor system's workers for the actors that only pass messages (the ones that
+  // read, compute and write have threads of their own); 0 = CAF's default.
+  explicit JobRunner(int threads = 0);
+  ~JobRunner();
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // Runs the job to its end. Throws tomo::Error with the reason when it fails (the scan, the
+  // parameters, the output folder, a read or a write, or a kernel); whatever it wrote under
+  // final names stays, nothing is half-written.
+  JobResult run(const JobRequest& request, const JobOptions& options = {});
+
+ private:
+  struct System;
+  std::unique_ptr<System> system_;
+};
+
+}  // namespace tomo
