@@ -78,11 +78,46 @@ void StreamingFbp::add(std::span<float> line_integrals, int first, int count) {
       }
     });
   filter_.apply(line_integrals, threads_);
-  // Unweighted sums: the weight π/P (or π/added for the live view) is applied on the way out.
-  accumulate_backprojection(line_integrals, slices_, slices_, angles_subset(settings_.geometry, first, count), 1.0f,
-                           sums_, threads_);
   for (std::int64_t p = first; p < end; ++p) added_flags_[static_cast<std::size_t>(p)] = true;
   added_ += count;
+  if (count >= kBatchedProjections) {
+    flush();
+    accumulate_backprojection(line_integrals, slices_, slices_, angles_subset(settings_.geometry, first, count), 1.0f,
+                             sums_, threads_);
+  } else {
+    if (pending_count_ + count > kBatchedProjections) flush();
+    hold(line_integrals, first, count);
+    if (pending_count_ == kBatchedProjections) flush();
+  }
+  if (complete()) flush();
+}
+
+void StreamingFbp::hold(std::span<const float> filtered, int first, int count) {
+  const std::size_t columns = static_cast<std::size_t>(settings_.geometry.columns), in_chunk = static_cast<std::size_t>(count);
+  const std::size_t capacity = static_cast<std::size_t>(kBatchedProjections);
+  if (pending_.empty()) pending_.resize(static_cast<std::size_t>(slices_) * capacity * columns);
+  for (std::size_t s = 0; s < static_cast<std::size_t>(slices_); ++s)
+    std::copy_n(filtered.begin() + static_cast<std::ptrdiff_t>(s * in_chunk * columns), in_chunk * columns,
+                pending_.begin() + static_cast<std::ptrdiff_t>((s * capacity + static_cast<std::size_t>(pending_count_)) * columns));
+  const auto angles = settings_.geometry.angles_rad.begin() + first;
+  pending_angles_.insert(pending_angles_.end(), angles, angles + count);
+  pending_count_ += count;
+}
+
+void StreamingFbp::flush() const {
+  if (pending_count_ == 0) return;
+  const std::size_t columns = static_cast<std::size_t>(settings_.geometry.columns);
+  const std::size_t held = static_cast<std::size_t>(pending_count_), capacity = static_cast<std::size_t>(kBatchedProjections);
+  // Close the gaps between the slices' rows, (slice, capacity, column) → (slice, held, column): each
+  // slice moves towards the front, so copying forwards never overwrites rows still to be moved.
+  for (std::size_t s = 1; s < static_cast<std::size_t>(slices_); ++s)
+    std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(s * capacity * columns), held * columns,
+                pending_.begin() + static_cast<std::ptrdiff_t>(s * held * columns));
+  const ParallelGeometry geometry{settings_.geometry.columns, settings_.geometry.axis, pending_angles_};
+  accumulate_backprojection(std::span(pending_).first(static_cast<std::size_t>(slices_) * held * columns), slices_,
+                            slices_, geometry, 1.0f, sums_, threads_);
+  pending_angles_.clear();
+  pending_count_ = 0;
 }
 
 void StreamingFbp::scaled_sums(int first_slice, int slices, float scale, bool mask, std::span<float> out) const {
@@ -103,12 +138,14 @@ void StreamingFbp::scaled_sums(int first_slice, int slices, float scale, bool ma
 }
 
 void StreamingFbp::snapshot(std::span<float> out) const {
+  flush();
   const float weight = added_ > 0 ? fbp_weight(added_) * settings_.value_scale : 0.0f;
   scaled_sums(0, slices_, weight, settings_.circular_mask, out);
 }
 
 void StreamingFbp::snapshot_slice(int slice, std::span<float> out) const {
   if (slice < 0 || slice >= slices_) fail("streaming FBP: slice {} is out of range: the slab has slices 0 to {}", slice, slices_ - 1);
+  flush();
   const float weight = added_ > 0 ? fbp_weight(added_) * settings_.value_scale : 0.0f;
   scaled_sums(slice, 1, weight, settings_.circular_mask, out);
 }
@@ -166,14 +203,17 @@ void StreamingFbp::subtract_rivers_correction(float scale, std::span<float> out)
 MemoryNeed StreamingFbp::memory_need(int chunk_projections) const {
   const std::int64_t n = settings_.geometry.columns;
   const bool rivers = rings_.method == RingMethod::rivers;
-  const std::int64_t add_workspace = backproject_slab_workspace_bytes(std::max(chunk_projections, 1), settings_.geometry.columns);
+  const int largest_backprojection = std::max(chunk_projections, kBatchedProjections);
+  const std::int64_t add_workspace = backproject_slab_workspace_bytes(largest_backprojection, settings_.geometry.columns);
   const int correction_angles = std::min(kCorrectionAngles, projections());
   const std::int64_t finish_workspace =
       rivers ? std::int64_t{kSlabLanes} * correction_angles * n * std::int64_t{sizeof(float)} +
                    backproject_slab_workspace_bytes(correction_angles, settings_.geometry.columns)
              : 0;
-  // Per row: the running sums, and with Rivers the column sums and, in finish(), the profile.
+  // Per row: the running sums, the rows of projections held back, and with Rivers the column sums
+  // and, in finish(), the profile.
   const std::int64_t per_row = n * n * std::int64_t{sizeof(float)} +
+                               std::int64_t{kBatchedProjections} * n * std::int64_t{sizeof(float)} +
                                (rivers ? n * std::int64_t{sizeof(double) + sizeof(float)} : 0);
   return {"streaming FBP sums and working memory",
           std::max(add_workspace, finish_workspace) + filter_.workspace_bytes(threads_), per_row};

@@ -176,7 +176,9 @@ INSTANTIATE_TEST_SUITE_P(
                       StreamingCase{47, 73, 17, 2.5f, 180.0, 16},    // odd width, 17 slices: 16 lanes + 1
                       StreamingCase{66, 120, 17, -3.25f, 360.0, 40}, // 360°, the axis off centre
                       StreamingCase{33, 61, 5, 0.5f, 360.0, 61},     // fewer slices than a slab group
-                      StreamingCase{96, 180, 16, 0.0f, 180.0, 64}));
+                      StreamingCase{96, 180, 16, 0.0f, 180.0, 64},
+                      // chunks above and below kBatchedProjections: some held back, some not
+                      StreamingCase{40, 300, 3, 1.0f, 180.0, 150}));
 
 TEST(StreamingFbp, FilterWindowValueScaleAndMaskAsBatch) {
   const int n = 50, projections = 80, slices = 9;
@@ -326,18 +328,10 @@ TEST(RiversProfile, IsWhatRiversFilterSubtracts) {
     }
 }
 
-struct RiversCase {
-  int n, projections, slices;
-  float axis_offset;
-  double span_deg;
-  int width;
-};
-
-class StreamingRivers : public ::testing::TestWithParam<RiversCase> {};
-
-TEST_P(StreamingRivers, EqualsRiversFilterThenBatch) {
-  const auto [n, projections, slices, offset, span, width] = GetParam();
-  const auto settings = settings_for(n, even_angles(projections, span), offset);
+// Streaming with Rivers against rivers_filter on the complete sinograms, then FbpReconstructor;
+// chunks of random sizes in random order.
+void expect_rivers_as_batch(const tomo::FbpSettings& settings, int slices, int width) {
+  const int n = settings.geometry.columns, projections = static_cast<int>(settings.geometry.angles_rad.size());
   const auto sinograms = striped_sinograms(slices, n, settings.geometry.angles_rad, settings.geometry.axis);
   const auto rivers = tomo::parse_ring_filter("rivers:" + std::to_string(width) + ";0");
   auto corrected = sinograms;
@@ -359,22 +353,53 @@ TEST_P(StreamingRivers, EqualsRiversFilterThenBatch) {
   EXPECT_LT(relative_error(live, uncorrected), 1e-5);
 }
 
+struct RiversCase {
+  int n, projections, slices;
+  float axis_offset;
+  double span_deg;
+  int width;
+};
+
+class StreamingRivers : public ::testing::TestWithParam<RiversCase> {};
+
+TEST_P(StreamingRivers, EqualsRiversFilterThenBatch) {
+  const auto [n, projections, slices, offset, span, width] = GetParam();
+  expect_rivers_as_batch(settings_for(n, even_angles(projections, span), offset), slices, width);
+}
+
 INSTANTIATE_TEST_SUITE_P(Geometries, StreamingRivers,
                          ::testing::Values(RiversCase{64, 90, 1, 0.0f, 180.0, 11},
                                            RiversCase{49, 75, 17, 2.75f, 180.0, 9},
                                            RiversCase{58, 100, 3, -1.5f, 360.0, 21},
-                                           RiversCase{40, 300, 2, 0.0f, 180.0, 5}));  // > 2 blocks of angles
+                                           RiversCase{40, 300, 2, 0.0f, 180.0, 5},  // > 2 blocks of angles
+                                           RiversCase{5, 20, 2, 0.0f, 180.0, 3}));  // narrow
+
+// Angle sets of any kind: rotated, uneven, an odd number over 360°, half a step off 0.
+TEST(StreamingRiversAngles, AnyAngleSetEqualsRiversFilterThenBatch) {
+  const int n = 45, projections = 76, slices = 3;
+  auto rotated = even_angles(projections, 180.0);
+  for (auto& a : rotated) a += 0.3f;
+  std::vector<float> uneven(projections);
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> angle(0.0f, static_cast<float>(std::numbers::pi));
+  for (auto& a : uneven) a = angle(rng);
+  auto half_step = even_angles(projections, 180.0);
+  for (auto& a : half_step) a += static_cast<float>(0.5 * std::numbers::pi / projections);
+  const auto odd_360 = even_angles(projections + 1, 360.0);
+  for (const auto& angles : {rotated, uneven, odd_360, half_step})
+    expect_rivers_as_batch(settings_for(n, angles, 1.25f), slices, 7);
+}
 
 TEST(StreamingFbp, MemoryNeedCountsTheSumsPerRow) {
-  const int n = 100;
-  const auto settings = settings_for(n, even_angles(90, 180.0), 0.0f);
+  const int n = 100, held = tomo::StreamingFbp::kBatchedProjections;
+  const auto settings = settings_for(n, even_angles(300, 180.0), 0.0f);
   const tomo::StreamingFbp plain(settings, 4);
   const auto need = plain.memory_need(8);
-  EXPECT_EQ(need.bytes_per_row, std::int64_t{n} * n * 4);
-  EXPECT_GE(need.fixed_bytes, tomo::backproject_slab_workspace_bytes(8, n));
-  EXPECT_GT(plain.memory_need(32).fixed_bytes, need.fixed_bytes);
+  EXPECT_EQ(need.bytes_per_row, std::int64_t{n} * n * 4 + std::int64_t{held} * n * 4);
+  EXPECT_GE(need.fixed_bytes, tomo::backproject_slab_workspace_bytes(held, n));  // small chunks wait for a batch
+  EXPECT_GE(plain.memory_need(4 * held).fixed_bytes, tomo::backproject_slab_workspace_bytes(4 * held, n));
   const tomo::StreamingFbp with_rivers(settings, 4, tomo::parse_ring_filter("rivers:11;0"));
-  EXPECT_EQ(with_rivers.memory_need(8).bytes_per_row, std::int64_t{n} * n * 4 + std::int64_t{n} * 12);
+  EXPECT_EQ(with_rivers.memory_need(8).bytes_per_row, need.bytes_per_row + std::int64_t{n} * 12);
 }
 
 }  // namespace
