@@ -20,7 +20,14 @@ constexpr std::size_t kRoundBytes = std::size_t{1} << 30;
 // The GPU runs the methods below with the parameters ring_removal.hpp lists for them; a method
 // or option added to the CPU filters since (a field these methods do not read, or a RingFilter
 // member, set away from its default) is not run differently but refused, naming the filter.
-bool runs_on_the_gpu(const RingFilter& f) {
+bool runs_on_the_gpu(const RingFilter& given) {
+  // Vo's window DIM 1 (the median across, as the GPU runs it) may be written out or left at 0.
+  RingFilter f = given;
+  double* dim = f.method == RingMethod::vo_sort     ? &f.p2
+                : f.method == RingMethod::vo_filter ? &f.p3
+                : f.method == RingMethod::vo_all    ? &f.p4
+                                                    : nullptr;
+  if (dim && *dim == 1) *dim = 0;
   RingFilter known;
   known.method = f.method;
   switch (f.method) {

@@ -248,7 +248,8 @@ TEST(Cuda, RingRemovalRejectsWhatTheCpuRejects) {
   // Every method's plain string is taken (without a GPU it then fails for want of a device, not
   // as an unknown option): the refusal above must not catch a default the CPU filters added.
   for (const std::string text : {"rivers:31", "boinhaibel:11", "muenchetal:4;1", "raven:3;0.5", "oimoen:51;51",
-                                 "sijberspostnov:51;0.001", "vo-sort", "vo-filter", "vo-large", "vo-dead", "vo-all"})
+                                 "sijberspostnov:51;0.001", "vo-sort", "vo-filter", "vo-large", "vo-dead", "vo-all",
+                                 "vo-sort:21;1", "vo-filter:3;21;1", "vo-all:3;61;21;1"})
     EXPECT_EQ(message_of(tomo::parse_ring_filter(text)).find("not available on the GPU"), std::string::npos) << text;
 }
 
