@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "kernels/error.hpp"
+#include "storage/acquisition_progress.hpp"
 #include "storage/scan_readers.hpp"
 
 namespace tomo {
@@ -39,6 +40,8 @@ Layout parse_layout(const std::string& name) {
     if (to_string(layout) == name) return layout;
   fail("unknown scan layout '{}' (use tdf, dx, nxtomo, tiff-stack or sinogram-tiff)", name);
 }
+
+AcquisitionState ScanReader::refresh() { return {info().projections, info().projections, true}; }
 
 int ScanInfo::count(Frames frames) const {
   switch (frames) {
@@ -76,17 +79,51 @@ std::string describe(const FrameStack& stack) {
 class Hdf5ScanReader final : public ScanReader {
  public:
   explicit Hdf5ScanReader(Hdf5Scan scan)
-      : file_(std::move(scan.file)), info_(std::move(scan.info)), stacks_(std::move(scan.stacks)) {}
+      : file_(std::move(scan.file)),
+        info_(std::move(scan.info)),
+        stacks_(std::move(scan.stacks)),
+        acquisition_(std::move(scan.acquisition)) {}
 
   const ScanInfo& info() const override { return info_; }
 
   void read(Frames frames, Range images, Range rows, std::span<float> out) override {
     h5::QuietErrors quiet;
+    if (acquisition_ && !acquisition_->state.complete && frames == Frames::projections &&
+        images.end > info_.projections)
+      fail("{}: cannot read projections [{}, {}): {} of the {} expected are written so far (the scan is being "
+           "acquired; refresh() follows it)",
+           info_.path.string(), images.begin, images.end, info_.projections, acquisition_->state.expected);
     const auto found = stacks_.find(frames);
     check_read(info_, found != stacks_.end() ? describe(found->second) : info_.path.string(), frames, images, rows,
                out.size());
     if (images.size() == 0 || rows.size() == 0) return;
     read_stack(found->second, images, rows, out);
+  }
+
+  // Reads the writer's progress (after it, never before: the writer declares projections only
+  // once their data is flushed), then the projections' extent, which must hold them.
+  AcquisitionState refresh() override {
+    if (!acquisition_) return ScanReader::refresh();
+    Acquisition& acquisition = *acquisition_;
+    if (acquisition.state.complete) return acquisition.state;
+    h5::QuietErrors quiet;
+    const AcquisitionState state = acquisition::read_progress(*acquisition.progress, true);
+    if (state.expected != acquisition.state.expected || state.written < acquisition.state.written)
+      acquisition.progress->fail("went from {} of {} projections written to {} of {}: not one growing scan",
+                                 acquisition.state.written, acquisition.state.expected, state.written, state.expected);
+    FrameStack& projections = stacks_.at(Frames::projections);
+    projections.dataset->refresh();
+    const int extent = image_count(*projections.dataset, projections.order);
+    if (extent < state.written)
+      projections.dataset->fail("holds {} projections, but {} declares {} written", extent,
+                                acquisition.progress->path(), state.written);
+    projections.images = all_images(state.written);
+    info_.projections = state.written;
+    if (!acquisition.expected_angles_deg.empty())
+      info_.angles_deg.assign(acquisition.expected_angles_deg.begin(),
+                              acquisition.expected_angles_deg.begin() + state.written);
+    acquisition.state = state;
+    return state;
   }
 
  private:
@@ -128,9 +165,11 @@ class Hdf5ScanReader final : public ScanReader {
     }
   }
 
+
   h5::File file_;  // declared first so that the datasets below close before it
   ScanInfo info_;
   std::map<Frames, FrameStack> stacks_;
+  std::optional<Acquisition> acquisition_;
 };
 
 // ---- metadata -------------------------------------------------------------------------------

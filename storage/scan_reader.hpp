@@ -57,32 +57,45 @@ struct ScanInfo {
   int count(Frames frames) const;
 };
 
-// How far the acquisition of a scan has got. A finished file: every projection written, complete.
+// How far the acquisition of a scan has got. A Data Exchange file written while the scan is
+// acquired (storage/scan_stream_writer.hpp, docs/formats.md "A scan being acquired") grows
+// projection by projection; every other file is complete from the start.
 struct AcquisitionState {
-  int written = 0;
-  int expected = 0;
-  bool complete = true;
+  int written = 0;        // projections the writer has declared written: the ones a reader may read
+  int expected = 0;       // projections the scan will hold when complete
+  bool complete = true;   // the writer marked the scan complete (then written == expected)
 };
 
 class ScanReader {
  public:
   virtual ~ScanReader() = default;
+  // For a scan being acquired, info().projections is the number of projections written (as of
+  // open_scan or the last refresh()) and info().angles_deg their angles, never more: every
+  // reader of ScanInfo sees a consistent, smaller scan, and a completed file is an ordinary
+  // Data Exchange file. The expected count is AcquisitionState::expected.
   virtual const ScanInfo& info() const = 0;
   // Reads images [images.begin, images.end) of the given stack, detector rows `rows`, all
   // columns, into `out`, laid out (row, image, column): out.size() must be
   // rows.size() * images.size() * columns. Values are converted to float32 as stored (raw
-  // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset.
+  // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset -- also
+  // for projections of a scan being acquired beyond those declared written.
   virtual void read(Frames frames, Range images, Range rows, std::span<float> out) = 0;
-  // Looks again at a scan being acquired and says how far it has got; a finished file is complete.
-  virtual AcquisitionState refresh() { return {info().projections, info().projections, true}; }
+  // Follows a scan being acquired: re-reads the writer's progress and the projections' extent,
+  // so that info().projections (and angles_deg) grow to the projections written so far, and
+  // returns the state. Not thread-safe with read() or info(): call it between reads, from the
+  // thread that reads. Every other file: {info().projections, info().projections, true}.
+  virtual AcquisitionState refresh();
 };
 
-// Throws tomo::Error naming the scan when it is still being acquired (a batch reconstruction of
-// it would miss projections; `recon --follow` reconstructs it as it grows).
+// Throws tomo::Error "FILE is still being acquired (N of M projections written): use recon
+// --follow ..." unless refresh() says the scan is complete: a batch reconstruction reads every
+// projection once, and must not reconstruct a partial scan as if it were whole.
 void require_complete(ScanReader& scan);
 
 // Opens a scan, detecting its layout from the file (or folder) unless one is forced.
-// Throws tomo::Error when the file is missing, unreadable or of no known layout.
+// Throws tomo::Error when the file is missing, unreadable or of no known layout. A Data Exchange
+// file still being acquired opens too (for SWMR reading, to follow it with refresh()); batch
+// processing calls require_complete() after opening.
 std::unique_ptr<ScanReader> open_scan(const std::filesystem::path& path,
                                       std::optional<Layout> layout = std::nullopt);
 

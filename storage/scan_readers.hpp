@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,12 +58,22 @@ std::vector<int> all_images(int count);
 // Every image of the 3-D stack at `path` (open_stack's errors when it is not one).
 FrameStack whole_stack(hid_t file, const std::filesystem::path& file_name, const std::string& path, AxisOrder order);
 
+// A scan written while it is acquired (storage/acquisition_progress.hpp): the writer's progress
+// dataset, the state it held at open, and every expected angle (info.angles_deg holds those of
+// the projections written so far). The projections' FrameStack lists only the written images.
+struct Acquisition {
+  std::shared_ptr<const h5::NamedDataset> progress;
+  AcquisitionState state;
+  std::vector<double> expected_angles_deg;  // empty when the file has none of the expected count
+};
+
 // What an HDF5 layout found: the open file, the stacks of each kind, and the metadata
 // (sample, units, angles) already in `info`. make_hdf5_reader fills in the counts and storage.
 struct Hdf5Scan {
   h5::File file;
   ScanInfo info;
   std::map<Frames, FrameStack> stacks;  // projections required; the others optional
+  std::optional<Acquisition> acquisition;  // a scan being acquired, or one that was
 };
 
 // Checks that flats and darks have the projections' (rows, columns) -- else a tomo::Error
