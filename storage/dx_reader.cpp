@@ -3,9 +3,9 @@
 // Data Exchange has no notion of flats taken after the scan: every flat and dark is "before".
 //
 // A file written while the scan is acquired (storage/scan_stream_writer.hpp) also holds the
-// writer's progress (storage/acquisition_progress.hpp): only the projections it declares written
-// are part of the scan, /exchange/theta holds the angles of every expected one, and a file not yet
-// marked complete is opened for SWMR reading, to be followed with refresh().
+// writer's progress (storage/acquisition_progress.hpp): the scan is the expected one (its count,
+// every angle in /exchange/theta), of which only the projections declared written can be read; a
+// file not yet marked complete is opened for SWMR reading, to be followed with refresh().
 #include <spdlog/spdlog.h>
 
 #include "storage/acquisition_progress.hpp"
@@ -70,10 +70,6 @@ std::unique_ptr<ScanReader> open_dx(const std::filesystem::path& path) {
     else
       spdlog::warn("{}: /exchange/theta has {} angles for {} projections; angles ignored", path.string(),
                    angles.size(), projections);
-  }
-  if (scan.acquisition && !scan.info.angles_deg.empty()) {
-    scan.acquisition->expected_angles_deg = scan.info.angles_deg;
-    scan.info.angles_deg.resize(static_cast<std::size_t>(scan.acquisition->state.written));
   }
   read_metadata(file, path, measurement_metadata_paths(), scan.info);
   return make_hdf5_reader(std::move(scan));

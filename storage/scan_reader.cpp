@@ -89,10 +89,10 @@ class Hdf5ScanReader final : public ScanReader {
   void read(Frames frames, Range images, Range rows, std::span<float> out) override {
     h5::QuietErrors quiet;
     if (acquisition_ && !acquisition_->state.complete && frames == Frames::projections &&
-        images.end > info_.projections)
+        images.end > acquisition_->state.written)
       fail("{}: cannot read projections [{}, {}): {} of the {} expected are written so far (the scan is being "
            "acquired; refresh() follows it)",
-           info_.path.string(), images.begin, images.end, info_.projections, acquisition_->state.expected);
+           info_.path.string(), images.begin, images.end, acquisition_->state.written, acquisition_->state.expected);
     const auto found = stacks_.find(frames);
     check_read(info_, found != stacks_.end() ? describe(found->second) : info_.path.string(), frames, images, rows,
                out.size());
@@ -118,10 +118,6 @@ class Hdf5ScanReader final : public ScanReader {
       projections.dataset->fail("holds {} projections, but {} declares {} written", extent,
                                 acquisition.progress->path(), state.written);
     projections.images = all_images(state.written);
-    info_.projections = state.written;
-    if (!acquisition.expected_angles_deg.empty())
-      info_.angles_deg.assign(acquisition.expected_angles_deg.begin(),
-                              acquisition.expected_angles_deg.begin() + state.written);
     acquisition.state = state;
     return state;
   }
@@ -439,7 +435,8 @@ std::unique_ptr<ScanReader> make_hdf5_reader(Hdf5Scan scan) {
     const auto found = scan.stacks.find(frames);
     return found == scan.stacks.end() ? 0 : static_cast<int>(found->second.images.size());
   };
-  info.projections = count(Frames::projections);
+  // A scan being acquired is the scan it will be; only its written projections can be read.
+  info.projections = scan.acquisition ? scan.acquisition->state.expected : count(Frames::projections);
   info.rows = rows;
   info.columns = columns;
   info.flats_before = count(Frames::flats_before);

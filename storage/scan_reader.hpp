@@ -69,10 +69,12 @@ struct AcquisitionState {
 class ScanReader {
  public:
   virtual ~ScanReader() = default;
-  // For a scan being acquired, info().projections is the number of projections written (as of
-  // open_scan or the last refresh()) and info().angles_deg their angles, never more: every
-  // reader of ScanInfo sees a consistent, smaller scan, and a completed file is an ordinary
-  // Data Exchange file. The expected count is AcquisitionState::expected.
+  // For a scan being acquired, info() describes the scan it will be: projections is the expected
+  // count and angles_deg every expected angle (the file stores them up front), so a plan made
+  // from it covers the whole scan, as it will for the completed file, which is an ordinary Data
+  // Exchange file. How many of those projections can be read so far is refresh().written; read()
+  // refuses the others, so code unaware of the acquisition fails rather than treating part of a
+  // scan as all of it.
   virtual const ScanInfo& info() const = 0;
   // Reads images [images.begin, images.end) of the given stack, detector rows `rows`, all
   // columns, into `out`, laid out (row, image, column): out.size() must be
@@ -80,10 +82,10 @@ class ScanReader {
   // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset -- also
   // for projections of a scan being acquired beyond those declared written.
   virtual void read(Frames frames, Range images, Range rows, std::span<float> out) = 0;
-  // Follows a scan being acquired: re-reads the writer's progress and the projections' extent,
-  // so that info().projections (and angles_deg) grow to the projections written so far, and
-  // returns the state. Not thread-safe with read() or info(): call it between reads, from the
-  // thread that reads. Every other file: {info().projections, info().projections, true}.
+  // Follows a scan being acquired: re-reads the writer's progress, then the projections' extent,
+  // and from then on read() takes projections [0, written); returns the state. info() does not
+  // change. Not thread-safe with read(): call it between reads, from the thread that reads.
+  // Every other file: {info().projections, info().projections, true}.
   virtual AcquisitionState refresh();
 };
 

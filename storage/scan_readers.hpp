@@ -59,12 +59,11 @@ std::vector<int> all_images(int count);
 FrameStack whole_stack(hid_t file, const std::filesystem::path& file_name, const std::string& path, AxisOrder order);
 
 // A scan written while it is acquired (storage/acquisition_progress.hpp): the writer's progress
-// dataset, the state it held at open, and every expected angle (info.angles_deg holds those of
-// the projections written so far). The projections' FrameStack lists only the written images.
+// dataset and the state it held at open or at the last refresh. The projections' FrameStack lists
+// only the images declared written; info.projections is the expected count (make_hdf5_reader).
 struct Acquisition {
   std::shared_ptr<const h5::NamedDataset> progress;
   AcquisitionState state;
-  std::vector<double> expected_angles_deg;  // empty when the file has none of the expected count
 };
 
 // What an HDF5 layout found: the open file, the stacks of each kind, and the metadata

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <numbers>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +23,8 @@
 
 #include "kernels/error.hpp"
 #include "kernels/scan_simulator.hpp"
+#include "pipeline/slab_reader.hpp"
+#include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
 #include "storage/scan_stream_writer.hpp"
 #include "test_support.hpp"
@@ -50,9 +53,11 @@ std::string error_of(Action action) {
 
 constexpr int kP = 6, kR = 3, kN = 8, kFlats = 2, kDarks = 1;
 
-// A recognisable count for every pixel of every image.
+// A recognisable count for every pixel of every image; kind 0 projections, 1 flats, 2 darks
+// (flats above projections above darks, as a flat field needs).
 std::uint16_t pixel(int kind, int image, int row, int column) {
-  return static_cast<std::uint16_t>(10000 * kind + 100 * image + 10 * row + column);
+  constexpr int base[] = {10000, 30000, 100};
+  return static_cast<std::uint16_t>(base[kind] + 100 * image + 10 * row + column);
 }
 
 // Images [first, first + count) of one kind, laid out (image, row, column) as the writer takes them.
@@ -109,9 +114,11 @@ TEST(ScanStream, ReaderFollowsTheWriterInProcess) {
   ASSERT_TRUE(fs::exists(path));
   EXPECT_FALSE(fs::exists(dir / "scan.h5.part"));
 
+  // The reader's info is the scan it will be: every expected projection and angle.
   const auto reader = tomo::open_scan(path);
   EXPECT_EQ(reader->info().layout, tomo::Layout::dx);
-  EXPECT_EQ(reader->info().projections, 0);
+  EXPECT_EQ(reader->info().projections, kP);
+  EXPECT_EQ(reader->info().angles_deg, (std::vector<double>{0, 30, 60, 90, 120, 150}));
   AcquisitionState state = reader->refresh();
   EXPECT_EQ(state.written, 0);
   EXPECT_EQ(state.expected, kP);
@@ -124,12 +131,13 @@ TEST(ScanStream, ReaderFollowsTheWriterInProcess) {
       << early;
 
   writer->append(images(0, 0, 2));
-  EXPECT_EQ(reader->info().projections, 0);  // until refreshed
+  // Until refreshed, the reader goes by what it last knew.
+  EXPECT_NE(error_of([&] { reader->read(Frames::projections, {0, 1}, {0, kR}, one); }).find("0 of the 6"),
+            std::string::npos);
   state = reader->refresh();
   EXPECT_EQ(state.written, 2);
   EXPECT_FALSE(state.complete);
-  EXPECT_EQ(reader->info().projections, 2);
-  EXPECT_EQ(reader->info().angles_deg, (std::vector<double>{0.0, 30.0}));
+  EXPECT_EQ(reader->info().projections, kP);
   expect_images(*reader, Frames::projections, 0, 0, 2);
   std::vector<float> two(2 * kR * kN);
   EXPECT_NE(error_of([&] { reader->read(Frames::projections, {1, 3}, {0, kR}, two); }).find("2 of the 6 expected"),
@@ -159,6 +167,28 @@ TEST(ScanStream, ReaderFollowsTheWriterInProcess) {
   expect_images(*again, Frames::projections, 0, 0, kP);
 }
 
+// What a live reconstruction does: plan the whole scan the moment it can be opened, then read
+// chunks of the projections as they are declared written.
+TEST(ScanStream, APlanMadeWhileAcquiringCoversTheWholeScan) {
+  const fs::path path = tomo::test::scratch_dir("plan") / "scan.h5";
+  auto writer = started_writer(path);
+  writer->append(images(0, 0, 2));
+  const auto reader = tomo::open_scan(path);
+  const tomo::ReconParams params = tomo::default_params();
+  const tomo::Plan plan = tomo::plan_scan(*reader, params);
+  ASSERT_EQ(plan.projections.size(), static_cast<std::size_t>(kP));
+  ASSERT_EQ(plan.angles_rad.size(), static_cast<std::size_t>(kP));
+  EXPECT_NEAR(plan.angles_rad[5] - plan.angles_rad[0], 150.0 * std::numbers::pi / 180.0, 1e-6);
+  const tomo::SlabInput first = tomo::read_chunk(*reader, plan, params, {0, kR}, {0, 2}, true);
+  EXPECT_EQ(first.sinograms.size(), static_cast<std::size_t>(kR * 2 * kN));
+  EXPECT_EQ(first.sinograms[0], pixel(0, 0, 0, 0));
+  EXPECT_THROW(tomo::read_chunk(*reader, plan, params, {0, kR}, {2, 3}, false), tomo::Error);
+  writer->append(images(0, 2, 1));
+  EXPECT_EQ(reader->refresh().written, 3);
+  const tomo::SlabInput next = tomo::read_chunk(*reader, plan, params, {0, kR}, {2, 3}, false);
+  EXPECT_EQ(next.sinograms[0], pixel(0, 2, 0, 0));
+}
+
 TEST(ScanStream, WriterDestroyedEarlyLeavesTheScanIncomplete) {
   const fs::path dir = tomo::test::scratch_dir("early");
   {
@@ -171,7 +201,7 @@ TEST(ScanStream, WriterDestroyedEarlyLeavesTheScanIncomplete) {
   EXPECT_EQ(state.written, 3);
   EXPECT_EQ(state.expected, kP);
   EXPECT_FALSE(state.complete);
-  EXPECT_EQ(reader->info().projections, 3);
+  EXPECT_EQ(reader->info().projections, kP);
   expect_images(*reader, Frames::projections, 0, 0, 3);
   std::vector<float> one(kR * kN);
   EXPECT_NE(error_of([&] { reader->read(Frames::projections, {3, 4}, {0, kR}, one); }).find("stopped.h5"),
@@ -326,8 +356,8 @@ TEST(ScanStream, FollowsSimulateStreamInAnotherProcess) {
     ++refreshes;
     ASSERT_EQ(state.expected, scan.projections);
     ASSERT_GE(state.written, seen);
-    ASSERT_EQ(reader->info().projections, state.written);
-    ASSERT_EQ(reader->info().angles_deg.size(), static_cast<std::size_t>(state.written));
+    ASSERT_EQ(reader->info().projections, scan.projections);
+    ASSERT_EQ(reader->info().angles_deg.size(), static_cast<std::size_t>(scan.projections));
     if (state.written > seen) {
       ++growths;
       // Every projection declared written reads back whole, the moment it is declared.
@@ -377,7 +407,7 @@ TEST(ScanStream, WriterKilledMidScanLeavesAReadableIncompleteScan) {
   EXPECT_LT(state.written, scan.projections);
   EXPECT_EQ(state.written % 2, 0);  // blocks of 2 are declared whole
   EXPECT_EQ(reader->refresh().written, state.written);
-  EXPECT_EQ(reader->info().projections, state.written);
+  EXPECT_EQ(reader->info().projections, scan.projections);
   EXPECT_EQ(mismatches(*reader, all_projections(scan.simulator()), 0, state.written), 0u);
   std::vector<float> beyond(static_cast<std::size_t>(scan.rows) * scan.columns);
   const std::string refused =
