@@ -81,7 +81,6 @@ PreparedJob prepare_job(const JobRequest& request) {
   const ReconParams& requested = request.params;
   prepared.scan = open_scan(request.input, requested.layout().empty() ? std::nullopt
                                                                       : std::optional(parse_layout(requested.layout())));
-  require_complete(*prepared.scan);  // a scan still being acquired is followed, not batch-reconstructed
   ScanReader& scan = *prepared.scan;
   const ScanInfo& info = scan.info();
   auto job = std::make_shared<JobPlan>();

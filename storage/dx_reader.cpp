@@ -14,21 +14,23 @@
 namespace tomo::scan {
 namespace {
 
-// The writer's progress, when the file has one. A scan not yet complete needs SWMR reading to
-// be followed, and open_read_only may have opened it plainly (a writer that closed the file
-// after writing part of it); it is then opened again.
-std::optional<Acquisition> open_acquisition(Hdf5Scan& scan, const std::filesystem::path& path) {
+// The writer's progress, when the file has one, and the projections' dataset shared with every
+// other reader of the scan in this process (FollowedDatasets, scan_readers.hpp). A scan not yet
+// complete needs SWMR reading to be followed, and open_read_only may have opened it plainly (a
+// writer that closed the file after writing part of it); it is then opened again.
+std::optional<Acquisition> open_acquisition(Hdf5Scan& scan, const std::filesystem::path& path,
+                                            std::shared_ptr<const FollowedDatasets>& followed) {
   if (!h5::is_dataset(scan.file.get(), acquisition::kProgressPath)) return std::nullopt;
-  Acquisition found;
-  found.progress = std::make_shared<const h5::NamedDataset>(scan.file.get(), path, acquisition::kProgressPath);
-  found.state = acquisition::read_progress(*found.progress, false);
-  if (!found.state.complete && !h5::is_swmr_read(scan.file.get())) {
-    found.progress.reset();  // HDF5 opens a file once per process: close it entirely first
-    scan.file.reset();
+  const AcquisitionState state =
+      acquisition::read_progress(h5::NamedDataset(scan.file.get(), path, acquisition::kProgressPath), false);
+  if (!state.complete && !h5::is_swmr_read(scan.file.get())) {
+    scan.file.reset();  // HDF5 opens a file once per process: close it entirely first
     scan.file = h5::open_swmr_read(path);
-    found.progress = std::make_shared<const h5::NamedDataset>(scan.file.get(), path, acquisition::kProgressPath);
-    found.state = acquisition::read_progress(*found.progress, false);
   }
+  followed = followed_datasets(scan.file.get(), path);
+  Acquisition found;
+  found.progress = std::shared_ptr<const h5::NamedDataset>(followed, &followed->progress);
+  found.state = acquisition::read_progress(*found.progress, false);
   return found;
 }
 
@@ -39,13 +41,15 @@ std::unique_ptr<ScanReader> open_dx(const std::filesystem::path& path) {
   h5::QuietErrors quiet;
   scan.info.path = path;
   scan.info.layout = Layout::dx;
-  scan.acquisition = open_acquisition(scan, path);
+  std::shared_ptr<const FollowedDatasets> followed;
+  scan.acquisition = open_acquisition(scan, path, followed);
   const hid_t file = scan.file.get();
   if (!h5::link_exists(file, "/exchange/data"))
     fail("{}: no dataset /exchange/data (the projections of a Data Exchange file)", path.string());
   FrameStack& projection_stack = scan.stacks[Frames::projections] =
       whole_stack(file, path, "/exchange/data", AxisOrder::projection_major);
   if (scan.acquisition) {
+    projection_stack.dataset = std::shared_ptr<const h5::NamedDataset>(followed, &followed->projections);
     // The dataset may already have grown past what the writer declared: those are not read.
     const int written = scan.acquisition->state.written;
     if (static_cast<int>(projection_stack.images.size()) < written)

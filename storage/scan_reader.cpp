@@ -5,13 +5,18 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <numbers>
 #include <string_view>
 #include <system_error>
@@ -88,6 +93,8 @@ class Hdf5ScanReader final : public ScanReader {
 
   void read(Frames frames, Range images, Range rows, std::span<float> out) override {
     h5::QuietErrors quiet;
+    std::unique_lock<std::mutex> followed;
+    if (acquisition_ && frames == Frames::projections) followed = std::unique_lock(acquisition_mutex());
     if (acquisition_ && !acquisition_->state.complete && frames == Frames::projections &&
         images.end > acquisition_->state.written)
       fail("{}: cannot read projections [{}, {}): {} of the {} expected are written so far (the scan is being "
@@ -106,6 +113,7 @@ class Hdf5ScanReader final : public ScanReader {
     if (!acquisition_) return ScanReader::refresh();
     Acquisition& acquisition = *acquisition_;
     if (acquisition.state.complete) return acquisition.state;
+    const std::lock_guard followed(acquisition_mutex());
     h5::QuietErrors quiet;
     const AcquisitionState state = acquisition::read_progress(*acquisition.progress, true);
     if (state.expected != acquisition.state.expected || state.written < acquisition.state.written)
@@ -449,6 +457,27 @@ std::unique_ptr<ScanReader> make_hdf5_reader(Hdf5Scan scan) {
   return std::make_unique<Hdf5ScanReader>(std::move(scan));
 }
 
+FollowedDatasets::FollowedDatasets(hid_t file, const fs::path& path)
+    : progress(file, path, acquisition::kProgressPath), projections(file, path, "/exchange/data") {}
+
+std::mutex& acquisition_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::shared_ptr<const FollowedDatasets> followed_datasets(hid_t file, const fs::path& path) {
+  // Keyed as HDF5 tells files apart: by device and inode, whatever the path.
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) fail("{}: cannot stat the file: {}", path.string(), std::strerror(errno));
+  static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<const FollowedDatasets>> open;
+  std::erase_if(open, [](const auto& entry) { return entry.second.expired(); });
+  std::weak_ptr<const FollowedDatasets>& entry = open[{status.st_dev, status.st_ino}];
+  if (auto shared = entry.lock()) return shared;
+  auto created = std::make_shared<const FollowedDatasets>(file, path);
+  entry = created;
+  return created;
+}
+
 MetadataPaths measurement_metadata_paths() {
   return {
       .sample = {"/measurement/sample/name"},
@@ -489,6 +518,9 @@ std::vector<double> read_angles_deg(const h5::NamedDataset& angles) {
 }  // namespace scan
 
 std::unique_ptr<ScanReader> open_scan(const fs::path& path, std::optional<Layout> layout) {
+  // Opening creates identifiers of datasets that a reader of the same scan may be refreshing
+  // (scan_readers.hpp, FollowedDatasets).
+  const std::lock_guard opening(scan::acquisition_mutex());
   const Layout chosen = layout ? *layout : scan::detect_layout(path);
   switch (chosen) {
     case Layout::tdf: return scan::open_tdf(path);

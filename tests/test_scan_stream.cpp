@@ -27,6 +27,7 @@
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
 #include "storage/scan_stream_writer.hpp"
+#include "storage/tiff_image.hpp"
 #include "test_support.hpp"
 
 extern char** environ;
@@ -345,6 +346,9 @@ TEST(ScanStream, FollowsSimulateStreamInAnotherProcess) {
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   const auto reader = open_when_there(path, log, deadline);
   ASSERT_TRUE(reader);
+  // A second reader of the same file in this process, refreshed first, as recon --follow's
+  // watcher is (HDF5 shares the open file between them: scan_readers.hpp, FollowedDatasets).
+  const auto watcher = tomo::open_scan(path);
   // The truth goes beside the scan before any projection.
   EXPECT_TRUE(fs::exists(fs::path(path.string() + ".truth.h5")));
   int seen = 0, refreshes = 0, growths = 0;
@@ -352,7 +356,9 @@ TEST(ScanStream, FollowsSimulateStreamInAnotherProcess) {
   AcquisitionState state{.written = 0, .expected = 0, .complete = false};
   std::vector<float> beyond(static_cast<std::size_t>(scan.rows) * scan.columns);
   while (!state.complete && Clock::now() < deadline) {
+    const AcquisitionState news = watcher->refresh();
     state = reader->refresh();
+    ASSERT_GE(state.written, news.written);
     ++refreshes;
     ASSERT_EQ(state.expected, scan.projections);
     ASSERT_GE(state.written, seen);
@@ -462,6 +468,49 @@ TEST(ScanStream, StreamedScanReconstructsAsTheBatchScan) {
   ASSERT_EQ(from_stream.shape, (std::vector<hsize_t>{3, 48, 48}));
   ASSERT_EQ(from_stream.shape, from_batch.shape);
   EXPECT_LE(tomo::test::relative_error(from_stream.values, from_batch.values), 1e-5);
+}
+
+// The whole chain: `recon --follow` started before the scan exists, `simulate --stream` writing it
+// at 300 projections per second; the live reconstruction reads chunks as they are declared and
+// gives the batch reconstruction of the completed file.
+TEST(ScanStream, ReconFollowReconstructsTheScanWhileItIsWritten) {
+  const fs::path dir = tomo::test::scratch_dir("follow");
+  const fs::path path = dir / "live.h5";
+  const std::string method = "--method fbp --rings none";
+  ChildGuard follower{spawn_tomoedge({"recon", path.string(), "--out", (dir / "live").string(), "--follow", "--method",
+                                      "fbp", "--rings", "none", "--events", (dir / "events.jsonl").string()},
+                                     dir / "recon.log")};
+  ASSERT_GT(follower.pid, 0);
+  const StreamedScan scan{.projections = 240, .rows = 24, .columns = 96, .seed = 9};
+  std::vector<std::string> args = scan.args(path);
+  args.insert(args.end(), {"--rate", "300"});
+  ChildGuard writer{spawn_tomoedge(args, dir / "simulate.log")};
+  ASSERT_GT(writer.pid, 0);
+  const int written = writer.wait();
+  EXPECT_TRUE(WIFEXITED(written) && WEXITSTATUS(written) == 0) << read_text(dir / "simulate.log");
+  const int followed = follower.wait();
+  ASSERT_TRUE(WIFEXITED(followed) && WEXITSTATUS(followed) == 0) << read_text(dir / "recon.log");
+
+  // It followed the acquisition in steps, not the finished file in one go.
+  const std::string events = read_text(dir / "events.jsonl");
+  int partial = 0;
+  for (std::size_t at = events.find("\"projections_available\""); at != std::string::npos;
+       at = events.find("\"projections_available\"", at + 1))
+    ++partial;
+  EXPECT_GT(partial, 3) << events.substr(0, 2000);
+
+  const auto batch = run_tomoedge(fmt::format("recon {} --out {} {}", path.string(), (dir / "batch").string(), method));
+  ASSERT_EQ(batch.exit_code, 0) << batch.output;
+  std::vector<float> live, whole;
+  for (int row = 0; row < scan.rows; ++row) {
+    const auto name = fmt::format("slice_{:04}.tif", row);
+    const auto a = tomo::read_tiff(dir / "live" / name).pixels, b = tomo::read_tiff(dir / "batch" / name).pixels;
+    live.insert(live.end(), a.begin(), a.end());
+    whole.insert(whole.end(), b.begin(), b.end());
+  }
+  ASSERT_EQ(live.size(), static_cast<std::size_t>(scan.rows * scan.columns * scan.columns));
+  ASSERT_EQ(live.size(), whole.size());
+  EXPECT_LT(tomo::test::relative_error(live, whole), 1e-5);
 }
 
 TEST(ScanStream, SimulateStreamFlags) {
