@@ -37,6 +37,7 @@ void run(const CorFlags& f) {
   if (f.search < 0) fail("--search {} must be positive (pixels), or 0 for a quarter of the detector", f.search);
   const ReconParams params = resolve_params(f.params, f.input);
   auto scan = open_scan(f.input, params.layout().empty() ? std::nullopt : std::optional(parse_layout(params.layout())));
+  require_complete(*scan);
   const Plan plan = plan_scan(*scan, params);
   const int centre = f.slice >= 0 ? f.slice : plan.usable_rows.begin + plan.usable_rows.size() / 2;
   if (centre < plan.usable_rows.begin || centre >= plan.usable_rows.end)

@@ -27,7 +27,7 @@ nlohmann::json or_null(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json info_json(const ScanInfo& info) {
+nlohmann::json info_json(const ScanInfo& info, const AcquisitionState& acquisition) {
   nlohmann::json angles = nullptr;
   if (!info.angles_deg.empty())
     angles = {{"count", info.angles_deg.size()}, {"first_deg", info.angles_deg.front()},
@@ -52,6 +52,8 @@ nlohmann::json info_json(const ScanInfo& info) {
       {"distance_mm", or_null(info.distance_mm)},
       {"energy_kev", or_null(info.energy_kev)},
       {"sample", info.sample},
+      {"acquisition",
+       {{"written", acquisition.written}, {"expected", acquisition.expected}, {"complete", acquisition.complete}}},
   };
 }
 
@@ -66,7 +68,7 @@ std::string angle_summary(const ScanInfo& info) {
                      info.angles_deg.size());
 }
 
-void print_summary(const ScanInfo& info) {
+void print_summary(const ScanInfo& info, const AcquisitionState& acquisition) {
   const auto line = [](const char* label, const std::string& value) { std::cout << fmt::format("{:<13}{}\n", label, value); };
   line("file", info.path.string());
   line("layout", to_string(info.layout));
@@ -83,14 +85,20 @@ void print_summary(const ScanInfo& info) {
   line("distance", or_dash(info.distance_mm, "mm"));
   line("energy", or_dash(info.energy_kev, "keV"));
   line("sample", info.sample.empty() ? std::string("-") : info.sample);
+  // Only a scan being acquired says so; every other file is complete.
+  if (!acquisition.complete)
+    line("acquisition", fmt::format("{} of {} projections written, not marked complete (still being acquired, or "
+                                    "its writer stopped)",
+                                    acquisition.written, acquisition.expected));
 }
 
 void run_info(const InfoOptions& options) {
   const std::optional<Layout> layout =
       options.layout.empty() ? std::nullopt : std::optional<Layout>(parse_layout(options.layout));
   const std::unique_ptr<ScanReader> scan = open_scan(options.input, layout);
-  if (options.json) std::cout << info_json(scan->info()).dump(2) << "\n";
-  else print_summary(scan->info());
+  const AcquisitionState acquisition = scan->refresh();
+  if (options.json) std::cout << info_json(scan->info(), acquisition).dump(2) << "\n";
+  else print_summary(scan->info(), acquisition);
 }
 
 }  // namespace

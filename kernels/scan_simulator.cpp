@@ -390,6 +390,50 @@ void ScanSimulator::expected_counts(ImageKind kind, int row, int frame, std::spa
 }
 
 
+// Scratch for one frame's detector row, reused from row to row by one thread.
+struct ScanSimulator::RowScratch {
+  explicit RowScratch(int columns)
+      : structure(static_cast<std::size_t>(columns), 1.0), p(static_cast<std::size_t>(columns), 0.0),
+        transmission(p.size(), 1.0), above(p.size()), below(p.size()) {}
+  std::vector<double> structure;     // the beam's moving fine structure
+  std::vector<double> p;             // line integrals of the row
+  std::vector<double> transmission;  // I/I0
+  std::vector<double> above, below;  // line integrals of the neighbouring rows (phase contrast)
+};
+
+// The one definition of a frame's noisy counts on one detector row, whatever order the caller
+// simulates in: the noise stream belongs to (kind, row, frame), so rows simulated by blocks of
+// rows and by blocks of frames hold the same counts. `slices` are the phantom's slices at rows
+// row - 1, row and row + 1 (clamped to the detector; only the middle one without phase contrast).
+void ScanSimulator::simulate_row(ImageKind kind, int row, int frame, const DetectorRow& d,
+                                 std::span<const std::vector<Ellipse>* const, 3> slices, const std::vector<double>& angles,
+                                 RowScratch& scratch, std::uint16_t* counts) const {
+  const auto n = static_cast<std::size_t>(params_.columns);
+  NoiseStream noise(params_.seed, static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(row),
+                    static_cast<std::uint64_t>(frame));
+  if (kind == ImageKind::projection) {
+    const double theta = angles[static_cast<std::size_t>(frame)] * std::numbers::pi / 180.0;
+    project_slice(*slices[1], theta, axis(), params_.detector_subsamples, scratch.p);
+    for (std::size_t c = 0; c < n; ++c) scratch.transmission[c] = std::exp(-scratch.p[c]);
+    if (params_.phase_alpha > 0.0) {
+      project_slice(*slices[0], theta, axis(), params_.detector_subsamples, scratch.above);
+      project_slice(*slices[2], theta, axis(), params_.detector_subsamples, scratch.below);
+      phase_contrast(scratch.p, scratch.above, scratch.below, params_.phase_alpha, scratch.transmission);
+    }
+  }
+  const double beam = beam_intensity(kind, frame);
+  if (params_.beam_structure > 0.0) beam_structure(kind, frame, scratch.structure);
+  const double kappa = counts_per_photon();
+  for (std::size_t c = 0; c < n; ++c) {
+    double photons = 0.0;
+    const double open = beam * scratch.structure[c];
+    if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = open * d.flat_photons[c];
+    if (kind == ImageKind::projection) photons = open * d.projection_photons[c] * scratch.transmission[c];
+    counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
+  }
+  if (kind == ImageKind::projection && params_.zinger_fraction > 0.0) add_zingers(row, frame, d, counts);
+}
+
 void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::span<std::uint16_t> out,
                              int threads) const {
   const int n = params_.columns;
@@ -409,42 +453,55 @@ void ScanSimulator::simulate(ImageKind kind, int first_row, int row_count, std::
   for (int k = 0; k < row_count + 2 * halo; ++k)
     slices[static_cast<std::size_t>(k)] = phantom_.slice(std::clamp(first_row - halo + k, 0, params_.rows - 1));
   const std::vector<double> angles = angles_deg();
-  const double kappa = counts_per_photon();
 
   // One work item per (row, frame): fine enough to keep every thread busy on thin blocks.
   const std::size_t items = static_cast<std::size_t>(row_count) * static_cast<std::size_t>(frame_count);
   parallel_for(items, threads, [&](std::size_t begin, std::size_t end) {
-    std::vector<double> structure(static_cast<std::size_t>(n), 1.0);  // the beam's moving fine structure
-    std::vector<double> p(static_cast<std::size_t>(n), 0.0);  // line integrals of one frame's row
-    std::vector<double> transmission(static_cast<std::size_t>(n), 1.0), above(p), below(p);
+    RowScratch scratch(n);
     for (std::size_t item = begin; item < end; ++item) {
       const std::size_t r = item / static_cast<std::size_t>(frame_count);
       const int frame = static_cast<int>(item % static_cast<std::size_t>(frame_count));
-      const int row = first_row + static_cast<int>(r);
-      const DetectorRow& d = detector[r];
-      NoiseStream noise(params_.seed, static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(row),
-                        static_cast<std::uint64_t>(frame));
-      std::uint16_t* counts = out.data() + item * static_cast<std::size_t>(n);
-      if (kind == ImageKind::projection) {
-        const double theta = angles[static_cast<std::size_t>(frame)] * std::numbers::pi / 180.0;
-        project_slice(slices[r + static_cast<std::size_t>(halo)], theta, axis(), params_.detector_subsamples, p);
-        for (std::size_t c = 0; c < p.size(); ++c) transmission[c] = std::exp(-p[c]);
-        if (phase) {
-          project_slice(slices[r], theta, axis(), params_.detector_subsamples, above);
-          project_slice(slices[r + 2], theta, axis(), params_.detector_subsamples, below);
-          phase_contrast(p, above, below, params_.phase_alpha, transmission);
-        }
+      const std::size_t here = r + static_cast<std::size_t>(halo);
+      const std::array<const std::vector<Ellipse>*, 3> around{&slices[here - static_cast<std::size_t>(halo)],
+                                                               &slices[here],
+                                                               &slices[here + static_cast<std::size_t>(halo)]};
+      simulate_row(kind, first_row + static_cast<int>(r), frame, detector[r], around, angles, scratch,
+                   out.data() + item * static_cast<std::size_t>(n));
+    }
+  });
+}
+
+void ScanSimulator::simulate_frames(ImageKind kind, int first_frame, int frame_count, std::span<std::uint16_t> out,
+                                    int threads) const {
+  const int rows = params_.rows;
+  const auto n = static_cast<std::size_t>(params_.columns);
+  if (first_frame < 0 || frame_count < 0 || first_frame + frame_count > frames(kind))
+    fail("simulator: frames [{}, {}) asked for, the scan has {} of that kind", first_frame, first_frame + frame_count,
+         frames(kind));
+  const std::size_t per_frame = static_cast<std::size_t>(rows) * n;
+  if (out.size() != per_frame * static_cast<std::size_t>(frame_count))
+    fail("simulator: output for {} frames holds {} values, {} rows x {} columns each need {}", frame_count, out.size(),
+         rows, n, per_frame * static_cast<std::size_t>(frame_count));
+  const bool phase = params_.phase_alpha > 0.0 && kind == ImageKind::projection;
+  const std::vector<double> angles = angles_deg();
+
+  // One work item per row, which then runs over the frames: a row's gain, dark offset and
+  // phantom slice are set up once per call, not once per frame.
+  parallel_for(static_cast<std::size_t>(rows), threads, [&](std::size_t begin, std::size_t end) {
+    RowScratch scratch(params_.columns);
+    for (std::size_t r = begin; r < end; ++r) {
+      const int row = static_cast<int>(r);
+      const DetectorRow d = detector_row(row);
+      const std::vector<Ellipse> here = phantom_.slice(row);
+      std::vector<Ellipse> above, below;
+      if (phase) {
+        above = phantom_.slice(std::max(row - 1, 0));
+        below = phantom_.slice(std::min(row + 1, rows - 1));
       }
-      const double beam = beam_intensity(kind, frame);
-      if (params_.beam_structure > 0.0) beam_structure(kind, frame, structure);
-      for (std::size_t c = 0; c < static_cast<std::size_t>(n); ++c) {
-        double photons = 0.0;
-        const double open = beam * structure[c];
-        if (kind == ImageKind::flat || kind == ImageKind::flat_after) photons = open * d.flat_photons[c];
-        if (kind == ImageKind::projection) photons = open * d.projection_photons[c] * transmission[c];
-        counts[c] = detector_counts(photons, kappa, d.dark_offset[c], params_.read_noise, noise);
-      }
-      if (kind == ImageKind::projection && params_.zinger_fraction > 0.0) add_zingers(row, frame, d, counts);
+      const std::array<const std::vector<Ellipse>*, 3> around{phase ? &above : &here, &here, phase ? &below : &here};
+      for (int f = 0; f < frame_count; ++f)
+        simulate_row(kind, row, first_frame + f, d, around, angles, scratch,
+                     out.data() + (static_cast<std::size_t>(f) * per_frame + r * n));
     }
   });
 }

@@ -154,6 +154,11 @@ class ScanSimulator {
   // Noisy counts of every frame of `kind` for detector rows [first_row, first_row + row_count),
   // laid out (row, frame, column).
   void simulate(ImageKind kind, int first_row, int row_count, std::span<std::uint16_t> out, int threads) const;
+  // The same counts by frames: frames [first_frame, first_frame + frame_count) of `kind`, every
+  // detector row, laid out (frame, row, column) as a projection-major file stores them -- what a
+  // scan written while it is acquired needs. Identical to simulate()'s for the same seed.
+  void simulate_frames(ImageKind kind, int first_frame, int frame_count, std::span<std::uint16_t> out,
+                       int threads) const;
 
   // Noise-free line integrals of the projections for the same rows, (row, projection, column).
   void line_integrals(int first_row, int row_count, std::span<float> out, int threads) const;
@@ -164,7 +169,11 @@ class ScanSimulator {
 
  private:
   struct DetectorRow;
+  struct RowScratch;
   DetectorRow detector_row(int row) const;
+  void simulate_row(ImageKind kind, int row, int frame, const DetectorRow& d,
+                    std::span<const std::vector<Ellipse>* const, 3> slices, const std::vector<double>& angles,
+                    RowScratch& scratch, std::uint16_t* counts) const;
   void add_zingers(int row, int frame, const DetectorRow& d, std::uint16_t* counts) const;
   void check_block(int first_row, int row_count, std::size_t out_size, std::size_t per_row, const char* what) const;
 

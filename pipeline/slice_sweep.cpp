@@ -7,7 +7,9 @@
 namespace tomo {
 
 SliceSweep::SliceSweep(const std::filesystem::path& input, const ReconParams& params)
-    : scan_(open_scan(input, params.layout().empty() ? std::nullopt : std::optional(parse_layout(params.layout())))) {}
+    : scan_(open_scan(input, params.layout().empty() ? std::nullopt : std::optional(parse_layout(params.layout())))) {
+  require_complete(*scan_);
+}
 
 SliceSweep::~SliceSweep() = default;
 

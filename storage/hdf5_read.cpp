@@ -117,8 +117,26 @@ File open_read_only(const fs::path& path) {
   if (signature == 0)
     fail("{}: not an HDF5 file (no HDF5 signature): a corrupt file, or another format", path.string());
   File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!file) fail("{}: cannot open the HDF5 file, it is truncated or corrupt ({})", path.string(), error_detail());
+  if (file) return file;
+  const std::string reason = error_detail();
+  // The superblock of a file open for SWMR writing (or left so by a writer that died) says
+  // "being written"; only a SWMR reader may open it then.
+  File swmr(H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT));
+  if (swmr) return swmr;
+  fail("{}: cannot open the HDF5 file, it is truncated or corrupt ({})", path.string(), reason);
+}
+
+File open_swmr_read(const fs::path& path) {
+  QuietErrors quiet;
+  File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT));
+  if (!file) fail("{}: cannot open the HDF5 file for SWMR reading ({})", path.string(), error_detail());
   return file;
+}
+
+bool is_swmr_read(hid_t file) {
+  QuietErrors quiet;
+  unsigned intent = 0;
+  return H5Fget_intent(file, &intent) >= 0 && (intent & H5F_ACC_SWMR_READ) != 0;
 }
 
 bool link_exists(hid_t file, const std::string& path) {
@@ -272,6 +290,11 @@ std::string NamedDataset::compression() const {
 
 std::optional<std::string> NamedDataset::string_attribute(const std::string& name) const {
   return h5::string_attribute(id(), name);
+}
+
+void NamedDataset::refresh() const {
+  QuietErrors quiet;
+  if (H5Drefresh(id()) < 0) fail("cannot refresh it from the file ({})", error_detail());
 }
 
 void NamedDataset::read_floats(std::span<const hsize_t> start, std::span<const hsize_t> count, hid_t memory_space,

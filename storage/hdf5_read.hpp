@@ -28,8 +28,16 @@ std::string shape_string(std::span<const hsize_t> shape);
 bool is_hdf5_file(const std::filesystem::path& path);
 
 // Opens an HDF5 file read-only. Throws tomo::Error for a missing file, a file that is not HDF5
-// and a truncated or corrupt one (with HDF5's reason).
+// and a truncated or corrupt one (with HDF5's reason). A file that a writer holds open in SWMR
+// mode -- or whose SWMR writer stopped without closing it -- refuses a plain read-only open
+// ("already open for write"); such a file is opened for SWMR reading instead, as HDF5 allows.
 File open_read_only(const std::filesystem::path& path);
+// Opens an HDF5 file for SWMR reading (H5F_ACC_SWMR_READ): a reader that follows a file another
+// process writes in SWMR mode, seeing what it flushed after refreshing a dataset. The file must
+// be in the newest format (h5::create_swmr_capable_file).
+File open_swmr_read(const std::filesystem::path& path);
+// True when `file` was opened for SWMR reading.
+bool is_swmr_read(hid_t file);
 
 // True when every component of an absolute `path` ("/entry/data/data") is a link. The last link
 // may dangle (an external link whose file is missing still "exists"); use object_exists to know
@@ -69,6 +77,12 @@ class NamedDataset {
   std::string chunking() const;      // "(1, 22, 26)", "contiguous", "compact" or "virtual"
   std::string compression() const;   // "none", "gzip", "shuffle+gzip", "lz4", "filter 32017", ...
   std::optional<std::string> string_attribute(const std::string& name) const;
+
+  // SWMR reading: drops what HDF5 cached of the dataset's metadata (its shape, its chunk index,
+  // the values of a compact dataset) and reads them again, to see what a writer in another
+  // process has flushed since. The handle stays the same; const because the dataset's identity
+  // does not change, only HDF5's view of its contents.
+  void refresh() const;
 
   // Reads the file hyperslab (start, count), one entry per dimension, converted to float32,
   // into the elements of `out` that `memory_space`'s selection picks. The two selections must

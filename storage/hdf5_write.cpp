@@ -4,7 +4,10 @@
 #include <functional>
 #include <numeric>
 
+#include <fmt/format.h>
+
 #include "kernels/error.hpp"
+#include "storage/hdf5_read.hpp"
 
 namespace tomo::h5 {
 namespace {
@@ -83,9 +86,30 @@ File create_file(const std::filesystem::path& path) {
   return file;
 }
 
+File create_swmr_capable_file(const std::filesystem::path& path) {
+  QuietErrors quiet;
+  PropertyList fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (!fapl) fail("cannot create HDF5 file {}: no file access properties ({})", path.string(), error_detail());
+  if (H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0)
+    fail("cannot create HDF5 file {}: cannot ask for the newest file format ({})", path.string(), error_detail());
+  File file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+  if (!file) fail("cannot create HDF5 file {}: {}", path.string(), error_detail());
+  return file;
+}
+
+void start_swmr_write(const File& file) {
+  QuietErrors quiet;
+  check(H5Fstart_swmr_write(file.get()), "starting SWMR writing of", file.get());
+}
+
 void flush(const File& file) {
   QuietErrors quiet;
   check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing", file.get());
+}
+
+void flush(const Dataset& dataset) {
+  QuietErrors quiet;
+  check(H5Dflush(dataset.get()), "flushing", dataset.get());
 }
 
 Group create_group(hid_t parent, const std::string& path, std::string_view nx_class) {
@@ -99,9 +123,20 @@ Group create_group(hid_t parent, const std::string& path, std::string_view nx_cl
 
 Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims,
                        const StorageOptions& options) {
+  return create_dataset(parent, path, file_type, dims, dims, options);
+}
+
+Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims,
+                       std::span<const hsize_t> max_dims, const StorageOptions& options) {
   QuietErrors quiet;
   const int rank = static_cast<int>(dims.size());
-  Dataspace space(H5Screate_simple(rank, dims.data(), nullptr));
+  if (max_dims.size() != dims.size())
+    fail("dataset {}: maximum shape of rank {} for a dataset of rank {}", describe(parent, path), max_dims.size(),
+         dims.size());
+  const bool grows = !std::equal(dims.begin(), dims.end(), max_dims.begin());
+  if (grows && options.chunk.empty())
+    fail("dataset {}: a dataset that can grow needs a chunked layout", describe(parent, path));
+  Dataspace space(H5Screate_simple(rank, dims.data(), max_dims.data()));
   if (!space) fail_with_reason("creating the dataspace of", parent, path);
 
   PropertyList dcpl(H5Pcreate(H5P_DATASET_CREATE));
@@ -110,11 +145,11 @@ Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, s
     if (options.chunk.size() != dims.size())
       fail("dataset {}: chunk of rank {} for a dataset of rank {}", describe(parent, path), options.chunk.size(),
            dims.size());
-    // A fixed-size dataset cannot have chunks larger than itself; clamp rather than fail.
+    // A dataset cannot have chunks larger than its largest shape; clamp rather than fail.
     std::vector<hsize_t> chunk(options.chunk);
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       if (chunk[i] == 0) fail("dataset {}: chunk dimension {} is 0", describe(parent, path), i);
-      chunk[i] = std::min(chunk[i], std::max<hsize_t>(dims[i], 1));
+      if (max_dims[i] != H5S_UNLIMITED) chunk[i] = std::min(chunk[i], std::max<hsize_t>(max_dims[i], 1));
     }
     check(H5Pset_chunk(dcpl.get(), rank, chunk.data()), "setting the chunks of", parent, path);
     if (options.gzip_level > 0) {
@@ -141,6 +176,25 @@ Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, s
   Dataset dataset(H5Dcreate2(parent, path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), dapl.get()));
   if (!dataset) fail_with_reason("creating dataset", parent, path);
   return dataset;
+}
+
+Dataset create_compact_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims) {
+  QuietErrors quiet;
+  Dataspace space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  if (!space) fail_with_reason("creating the dataspace of", parent, path);
+  PropertyList dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  if (!dcpl) fail_with_reason("creating the creation properties of", parent, path);
+  check(H5Pset_layout(dcpl.get(), H5D_COMPACT), "asking for a compact layout of", parent, path);
+  const PropertyList lcpl = with_parent_groups(parent, path);
+  Dataset dataset(H5Dcreate2(parent, path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT));
+  if (!dataset) fail_with_reason("creating dataset", parent, path);
+  return dataset;
+}
+
+void set_extent(const Dataset& dataset, std::span<const hsize_t> dims) {
+  QuietErrors quiet;
+  if (H5Dset_extent(dataset.get(), dims.data()) < 0)
+    fail_with_reason(fmt::format("growing to shape {}", shape_string(dims)), dataset.get(), {});
 }
 
 void write_block(const Dataset& dataset, std::span<const hsize_t> start, std::span<const hsize_t> count,

@@ -27,6 +27,8 @@ inline hid_t native_type<std::uint16_t>() { return H5T_NATIVE_UINT16; }
 template <>
 inline hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
 template <>
+inline hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+template <>
 inline hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
 template <>
 inline hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
@@ -42,9 +44,21 @@ struct StorageOptions {
 
 // Creates (or truncates) an HDF5 file.
 File create_file(const std::filesystem::path& path);
+// Creates (or truncates) an HDF5 file in the newest file format (libver bounds "latest"), which
+// SWMR needs: its superblock can mark the file as written by one process and read by others.
+// Older HDF5 libraries (before 1.10) cannot read such a file.
+File create_swmr_capable_file(const std::filesystem::path& path);
+// Switches a file made by create_swmr_capable_file to single-writer/multiple-reader mode: from
+// here, readers in other processes can open it (H5F_ACC_SWMR_READ) while it is written. HDF5
+// 1.10 allows no new objects and no new or changed attributes after this; datasets may grow,
+// their data be written. Objects open at the time stay open; open attributes make it fail.
+void start_swmr_write(const File& file);
 // Writes everything cached for the file to disk, so that a failure (a full disk) shows here
 // rather than silently when the handle closes.
 void flush(const File& file);
+// Writes the dataset's cached data and metadata (its extent, its chunk index) to disk: in SWMR
+// mode, what a reader in another process then sees after refreshing the dataset.
+void flush(const Dataset& dataset);
 
 // Creates a group at `path` (relative to `parent`, or absolute), with any missing parents;
 // sets the NeXus NX_class attribute when `nx_class` is not empty.
@@ -54,6 +68,19 @@ Group create_group(hid_t parent, const std::string& path, std::string_view nx_cl
 // parent groups. Throws when the chunk shape does not match the rank or a chunk is empty.
 Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims,
                        const StorageOptions& options = {});
+
+// A dataset that can grow: shape `dims` now, at most `max_dims` (H5S_UNLIMITED: no limit along
+// that axis). It needs chunks (options.chunk); a chunk may exceed the current shape.
+Dataset create_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims,
+                       std::span<const hsize_t> max_dims, const StorageOptions& options);
+
+// A small dataset stored inside its object header (compact layout, at most 64 KiB): its values
+// are metadata to HDF5, so a SWMR reader's refresh of the dataset re-reads them with the
+// checksums that guard against a half-written update.
+Dataset create_compact_dataset(hid_t parent, const std::string& path, hid_t file_type, std::span<const hsize_t> dims);
+
+// Changes the shape of a dataset made by the growing create_dataset (within its max_dims).
+void set_extent(const Dataset& dataset, std::span<const hsize_t> dims);
 
 // Writes `count` elements of `memory_type` from `data` into the block [start, start + count)
 // of the dataset; `data` is laid out row-major in the block's shape.

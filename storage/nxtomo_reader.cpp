@@ -136,7 +136,7 @@ bool has_image_key(hid_t file) {
 }
 
 std::unique_ptr<ScanReader> open_nxtomo(const fs::path& path) {
-  Hdf5Scan scan{.file = h5::open_read_only(path), .info = {}, .stacks = {}};
+  Hdf5Scan scan{.file = h5::open_read_only(path), .info = {}, .stacks = {}, .acquisition = {}};
   h5::QuietErrors quiet;
   scan.info.path = path;
   scan.info.layout = Layout::nxtomo;

@@ -5,18 +5,24 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <numbers>
 #include <string_view>
 #include <system_error>
 
 #include "kernels/error.hpp"
+#include "storage/acquisition_progress.hpp"
 #include "storage/scan_readers.hpp"
 
 namespace tomo {
@@ -39,6 +45,8 @@ Layout parse_layout(const std::string& name) {
     if (to_string(layout) == name) return layout;
   fail("unknown scan layout '{}' (use tdf, dx, nxtomo, tiff-stack or sinogram-tiff)", name);
 }
+
+AcquisitionState ScanReader::refresh() { return {info().projections, info().projections, true}; }
 
 int ScanInfo::count(Frames frames) const {
   switch (frames) {
@@ -76,17 +84,50 @@ std::string describe(const FrameStack& stack) {
 class Hdf5ScanReader final : public ScanReader {
  public:
   explicit Hdf5ScanReader(Hdf5Scan scan)
-      : file_(std::move(scan.file)), info_(std::move(scan.info)), stacks_(std::move(scan.stacks)) {}
+      : file_(std::move(scan.file)),
+        info_(std::move(scan.info)),
+        stacks_(std::move(scan.stacks)),
+        acquisition_(std::move(scan.acquisition)) {}
 
   const ScanInfo& info() const override { return info_; }
 
   void read(Frames frames, Range images, Range rows, std::span<float> out) override {
     h5::QuietErrors quiet;
+    std::unique_lock<std::mutex> followed;
+    if (acquisition_ && frames == Frames::projections) followed = std::unique_lock(acquisition_mutex());
+    if (acquisition_ && !acquisition_->state.complete && frames == Frames::projections &&
+        images.end > acquisition_->state.written)
+      fail("{}: cannot read projections [{}, {}): {} of the {} expected are written so far (the scan is being "
+           "acquired; refresh() follows it)",
+           info_.path.string(), images.begin, images.end, acquisition_->state.written, acquisition_->state.expected);
     const auto found = stacks_.find(frames);
     check_read(info_, found != stacks_.end() ? describe(found->second) : info_.path.string(), frames, images, rows,
                out.size());
     if (images.size() == 0 || rows.size() == 0) return;
     read_stack(found->second, images, rows, out);
+  }
+
+  // Reads the writer's progress (after it, never before: the writer declares projections only
+  // once their data is flushed), then the projections' extent, which must hold them.
+  AcquisitionState refresh() override {
+    if (!acquisition_) return ScanReader::refresh();
+    Acquisition& acquisition = *acquisition_;
+    if (acquisition.state.complete) return acquisition.state;
+    const std::lock_guard followed(acquisition_mutex());
+    h5::QuietErrors quiet;
+    const AcquisitionState state = acquisition::read_progress(*acquisition.progress, true);
+    if (state.expected != acquisition.state.expected || state.written < acquisition.state.written)
+      acquisition.progress->fail("went from {} of {} projections written to {} of {}: not one growing scan",
+                                 acquisition.state.written, acquisition.state.expected, state.written, state.expected);
+    FrameStack& projections = stacks_.at(Frames::projections);
+    projections.dataset->refresh();
+    const int extent = image_count(*projections.dataset, projections.order);
+    if (extent < state.written)
+      projections.dataset->fail("holds {} projections, but {} declares {} written", extent,
+                                acquisition.progress->path(), state.written);
+    projections.images = all_images(state.written);
+    acquisition.state = state;
+    return state;
   }
 
  private:
@@ -128,9 +169,11 @@ class Hdf5ScanReader final : public ScanReader {
     }
   }
 
+
   h5::File file_;  // declared first so that the datasets below close before it
   ScanInfo info_;
   std::map<Frames, FrameStack> stacks_;
+  std::optional<Acquisition> acquisition_;
 };
 
 // ---- metadata -------------------------------------------------------------------------------
@@ -400,7 +443,8 @@ std::unique_ptr<ScanReader> make_hdf5_reader(Hdf5Scan scan) {
     const auto found = scan.stacks.find(frames);
     return found == scan.stacks.end() ? 0 : static_cast<int>(found->second.images.size());
   };
-  info.projections = count(Frames::projections);
+  // A scan being acquired is the scan it will be; only its written projections can be read.
+  info.projections = scan.acquisition ? scan.acquisition->state.expected : count(Frames::projections);
   info.rows = rows;
   info.columns = columns;
   info.flats_before = count(Frames::flats_before);
@@ -411,6 +455,27 @@ std::unique_ptr<ScanReader> make_hdf5_reader(Hdf5Scan scan) {
   info.chunking = projection_data.chunking();
   info.compression = projection_data.compression();
   return std::make_unique<Hdf5ScanReader>(std::move(scan));
+}
+
+FollowedDatasets::FollowedDatasets(hid_t file, const fs::path& path)
+    : progress(file, path, acquisition::kProgressPath), projections(file, path, "/exchange/data") {}
+
+std::mutex& acquisition_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::shared_ptr<const FollowedDatasets> followed_datasets(hid_t file, const fs::path& path) {
+  // Keyed as HDF5 tells files apart: by device and inode, whatever the path.
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) fail("{}: cannot stat the file: {}", path.string(), std::strerror(errno));
+  static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<const FollowedDatasets>> open;
+  std::erase_if(open, [](const auto& entry) { return entry.second.expired(); });
+  std::weak_ptr<const FollowedDatasets>& entry = open[{status.st_dev, status.st_ino}];
+  if (auto shared = entry.lock()) return shared;
+  auto created = std::make_shared<const FollowedDatasets>(file, path);
+  entry = created;
+  return created;
 }
 
 MetadataPaths measurement_metadata_paths() {
@@ -453,6 +518,9 @@ std::vector<double> read_angles_deg(const h5::NamedDataset& angles) {
 }  // namespace scan
 
 std::unique_ptr<ScanReader> open_scan(const fs::path& path, std::optional<Layout> layout) {
+  // Opening creates identifiers of datasets that a reader of the same scan may be refreshing
+  // (scan_readers.hpp, FollowedDatasets).
+  const std::lock_guard opening(scan::acquisition_mutex());
   const Layout chosen = layout ? *layout : scan::detect_layout(path);
   switch (chosen) {
     case Layout::tdf: return scan::open_tdf(path);

@@ -57,32 +57,47 @@ struct ScanInfo {
   int count(Frames frames) const;
 };
 
-// How far the acquisition of a scan has got. A finished file: every projection written, complete.
+// How far the acquisition of a scan has got. A Data Exchange file written while the scan is
+// acquired (storage/scan_stream_writer.hpp, docs/formats.md "A scan being acquired") grows
+// projection by projection; every other file is complete from the start.
 struct AcquisitionState {
-  int written = 0;
-  int expected = 0;
-  bool complete = true;
+  int written = 0;        // projections the writer has declared written: the ones a reader may read
+  int expected = 0;       // projections the scan will hold when complete
+  bool complete = true;   // the writer marked the scan complete (then written == expected)
 };
 
 class ScanReader {
  public:
   virtual ~ScanReader() = default;
+  // For a scan being acquired, info() describes the scan it will be: projections is the expected
+  // count and angles_deg every expected angle (the file stores them up front), so a plan made
+  // from it covers the whole scan, as it will for the completed file, which is an ordinary Data
+  // Exchange file. How many of those projections can be read so far is refresh().written; read()
+  // refuses the others, so code unaware of the acquisition fails rather than treating part of a
+  // scan as all of it.
   virtual const ScanInfo& info() const = 0;
   // Reads images [images.begin, images.end) of the given stack, detector rows `rows`, all
   // columns, into `out`, laid out (row, image, column): out.size() must be
   // rows.size() * images.size() * columns. Values are converted to float32 as stored (raw
-  // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset.
+  // counts); nothing is corrected here. Throws tomo::Error naming the file and dataset -- also
+  // for projections of a scan being acquired beyond those declared written.
   virtual void read(Frames frames, Range images, Range rows, std::span<float> out) = 0;
-  // Looks again at a scan being acquired and says how far it has got; a finished file is complete.
-  virtual AcquisitionState refresh() { return {info().projections, info().projections, true}; }
+  // Follows a scan being acquired: re-reads the writer's progress, then the projections' extent,
+  // and from then on read() takes projections [0, written); returns the state. info() does not
+  // change. Not thread-safe with read(): call it between reads, from the thread that reads.
+  // Every other file: {info().projections, info().projections, true}.
+  virtual AcquisitionState refresh();
 };
 
-// Throws tomo::Error naming the scan when it is still being acquired (a batch reconstruction of
-// it would miss projections; `recon --follow` reconstructs it as it grows).
+// Throws tomo::Error "FILE is still being acquired (N of M projections written): use recon
+// --follow ..." unless refresh() says the scan is complete: a batch reconstruction reads every
+// projection once, and must not reconstruct a partial scan as if it were whole.
 void require_complete(ScanReader& scan);
 
 // Opens a scan, detecting its layout from the file (or folder) unless one is forced.
-// Throws tomo::Error when the file is missing, unreadable or of no known layout.
+// Throws tomo::Error when the file is missing, unreadable or of no known layout. A Data Exchange
+// file still being acquired opens too (for SWMR reading, to follow it with refresh()); batch
+// processing calls require_complete() after opening.
 std::unique_ptr<ScanReader> open_scan(const std::filesystem::path& path,
                                       std::optional<Layout> layout = std::nullopt);
 

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,12 +59,41 @@ std::vector<int> all_images(int count);
 // Every image of the 3-D stack at `path` (open_stack's errors when it is not one).
 FrameStack whole_stack(hid_t file, const std::filesystem::path& file_name, const std::string& path, AxisOrder order);
 
+// A scan written while it is acquired (storage/acquisition_progress.hpp): the writer's progress
+// dataset and the state it held at open or at the last refresh. The projections' FrameStack lists
+// only the images declared written; info.projections is the expected count (make_hdf5_reader).
+struct Acquisition {
+  std::shared_ptr<const h5::NamedDataset> progress;
+  AcquisitionState state;
+};
+
+// HDF5 opens a file once per process however often it is opened, and in HDF5 1.10.8 H5Drefresh
+// through one identifier of a dataset while another identifier of the same dataset is open leaves
+// what the refreshed one reads wrong: two readers of one growing scan in one process, the second
+// merely open, read other values than the file holds (measured: 549756 of 552960 counts wrong;
+// one reader alone reads every count right). So every reader in a process of a scan written while
+// acquired shares one identifier of its progress and projection datasets, and refreshes, reads of
+// its projections and the opening of scans hold one lock (HDF5's own lock makes single calls
+// atomic, not a refresh between another thread's selection and its read).
+struct FollowedDatasets {
+  FollowedDatasets(hid_t file, const std::filesystem::path& path);
+  h5::NamedDataset progress;     // /tomoedge/acquisition
+  h5::NamedDataset projections;  // /exchange/data
+};
+// The datasets of the scan being acquired at `path` (open as `file`), shared with every other
+// reader of the same file (device and inode) in this process; call with acquisition_mutex() held.
+std::shared_ptr<const FollowedDatasets> followed_datasets(hid_t file, const std::filesystem::path& path);
+// The lock described above: open_scan holds it while it opens, a reader of a scan being acquired
+// while it refreshes or reads projections.
+std::mutex& acquisition_mutex();
+
 // What an HDF5 layout found: the open file, the stacks of each kind, and the metadata
 // (sample, units, angles) already in `info`. make_hdf5_reader fills in the counts and storage.
 struct Hdf5Scan {
   h5::File file;
   ScanInfo info;
   std::map<Frames, FrameStack> stacks;  // projections required; the others optional
+  std::optional<Acquisition> acquisition;  // a scan being acquired, or one that was
 };
 
 // Checks that flats and darks have the projections' (rows, columns) -- else a tomo::Error

@@ -17,10 +17,55 @@
 
 #include "kernels/error.hpp"
 #include "storage/hdf5_write.hpp"
+#include "storage/scan_writers.hpp"
 
 namespace tomo {
 namespace fs = std::filesystem;
+
+namespace scan {
+
+TemporaryFile::TemporaryFile(fs::path final_path)
+    : final_path_(std::move(final_path)), part_path_(final_path_.string() + ".part") {}
+
+TemporaryFile::~TemporaryFile() {
+  if (!committed_) {
+    std::error_code ignored;
+    fs::remove(part_path_, ignored);
+  }
+}
+
+void TemporaryFile::commit() {
+  std::error_code error;
+  fs::rename(part_path_, final_path_, error);
+  if (error) fail("cannot rename {} to {}: {}", part_path_.string(), final_path_.string(), error.message());
+  committed_ = true;
+}
+
+void check_output_path(const fs::path& path) {
+  if (path.empty()) fail("--out is empty: give the scan's file name");
+  std::error_code error;
+  if (fs::is_directory(path, error)) fail("--out {} is a folder: give the scan's file name", path.string());
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::is_directory(folder, error)) fail("--out {}: folder {} does not exist", path.string(), folder.string());
+  if (::access(folder.c_str(), W_OK) != 0)
+    fail("--out {}: cannot write in folder {}: {}", path.string(), folder.string(), std::strerror(errno));
+}
+
+void write_measurement_metadata(hid_t file, const ScanMetadata& meta) {
+  h5::write_string(file, "/measurement/sample/name", meta.sample_name);
+  if (meta.pixel_size_um)
+    h5::write_number(file, "/measurement/instrument/detector/pixel_size", *meta.pixel_size_um, "um");
+  if (meta.distance_mm) h5::write_number(file, "/measurement/instrument/detector/distance", *meta.distance_mm, "mm");
+  if (meta.energy_kev)
+    h5::write_number(file, "/measurement/instrument/monochromator/energy", *meta.energy_kev, "keV");
+}
+
+}  // namespace scan
+
 namespace {
+
+using scan::TemporaryFile;
+using scan::write_measurement_metadata;
 
 // Memory for one block of truth slices.
 constexpr std::size_t kTruthBlockBytes = std::size_t{64} << 20;
@@ -45,45 +90,6 @@ const char* layout_name(Layout layout) {
     case Layout::nxtomo: return "nxtomo";
     default: return "(a layout the simulator does not write)";
   }
-}
-
-// A file written under FILE.part and renamed to FILE by commit(); removed if never committed.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(fs::path final_path)
-      : final_path_(std::move(final_path)), part_path_(final_path_.string() + ".part") {}
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  ~TemporaryFile() {
-    if (!committed_) {
-      std::error_code ignored;
-      fs::remove(part_path_, ignored);
-    }
-  }
-
-  const fs::path& part() const { return part_path_; }
-
-  void commit() {
-    std::error_code error;
-    fs::rename(part_path_, final_path_, error);
-    if (error) fail("cannot rename {} to {}: {}", part_path_.string(), final_path_.string(), error.message());
-    committed_ = true;
-  }
-
- private:
-  fs::path final_path_;
-  fs::path part_path_;
-  bool committed_ = false;
-};
-
-void check_output_path(const fs::path& path) {
-  if (path.empty()) fail("--out is empty: give the scan's file name");
-  std::error_code error;
-  if (fs::is_directory(path, error)) fail("--out {} is a folder: give the scan's file name", path.string());
-  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  if (!fs::is_directory(folder, error)) fail("--out {}: folder {} does not exist", path.string(), folder.string());
-  if (::access(folder.c_str(), W_OK) != 0)
-    fail("--out {}: cannot write in folder {}: {}", path.string(), folder.string(), std::strerror(errno));
 }
 
 hsize_t to_hsize(int value) { return static_cast<hsize_t>(value); }
@@ -186,15 +192,6 @@ void write_rows(const ScanStacks& stacks, ImageKind kind, int first_row, int row
   h5::write_block(dataset, start, count, std::span<const std::uint16_t>(scratch));
 }
 
-void write_measurement_metadata(hid_t file, const ScanMetadata& meta) {
-  h5::write_string(file, "/measurement/sample/name", meta.sample_name);
-  if (meta.pixel_size_um)
-    h5::write_number(file, "/measurement/instrument/detector/pixel_size", *meta.pixel_size_um, "um");
-  if (meta.distance_mm) h5::write_number(file, "/measurement/instrument/detector/distance", *meta.distance_mm, "mm");
-  if (meta.energy_kev)
-    h5::write_number(file, "/measurement/instrument/monochromator/energy", *meta.energy_kev, "keV");
-}
-
 // The NeXus groups of NXtomo, its metadata, image keys, angles and the NXdata links. The
 // image stack itself is created by create_nxtomo_stacks.
 void write_nxtomo_structure(hid_t file, const ScanSimulator& simulator, const ScanMetadata& meta) {
@@ -280,7 +277,7 @@ void write_scan(const ScanSimulator& simulator, const fs::path& path, const Scan
   h5::flush(file);
 }
 
-void write_truth(const ScanSimulator& simulator, const fs::path& path, const ScanWriteOptions& options) {
+void write_truth_file(const ScanSimulator& simulator, const fs::path& path, const ScanWriteOptions& options) {
   const SimulationParams& p = simulator.params();
   const h5::File file = h5::create_file(path);
   const auto n = static_cast<std::size_t>(simulator.field_width());
@@ -350,19 +347,27 @@ int rows_per_block(const SimulationParams& params, std::size_t block_bytes) {
 
 void write_simulated_scan(const ScanSimulator& simulator, const fs::path& path, const ScanWriteOptions& options) {
   if (options.gzip_level < 0 || options.gzip_level > 9) fail("--gzip {} is out of range: allowed 0 to 9", options.gzip_level);
-  check_output_path(path);
+  scan::check_output_path(path);
   std::optional<TemporaryFile> truth;
   if (options.write_truth) {
     truth.emplace(truth_path(path));
-    write_truth(simulator, truth->part(), options);
+    write_truth_file(simulator, truth->part(), options);
   } else {
     std::error_code ignored;  // a truth left from an earlier scan of this name would mislead
     fs::remove(truth_path(path), ignored);
   }
-  TemporaryFile scan(path);
-  write_scan(simulator, scan.part(), options);
+  TemporaryFile scan_file(path);
+  write_scan(simulator, scan_file.part(), options);
   if (truth) truth->commit();
-  scan.commit();
+  scan_file.commit();
+}
+
+void write_simulation_truth(const ScanSimulator& simulator, const fs::path& scan_path, const ScanWriteOptions& options) {
+  if (options.gzip_level < 0 || options.gzip_level > 9) fail("--gzip {} is out of range: allowed 0 to 9", options.gzip_level);
+  scan::check_output_path(scan_path);
+  TemporaryFile truth(truth_path(scan_path));
+  write_truth_file(simulator, truth.part(), options);
+  truth.commit();
 }
 
 }  // namespace tomo

@@ -67,4 +67,10 @@ int rows_per_block(const SimulationParams& params, std::size_t block_bytes);
 void write_simulated_scan(const ScanSimulator& simulator, const std::filesystem::path& path,
                           const ScanWriteOptions& options);
 
+// Writes only the truth of a scan, to truth_path(scan_path) (as FILE.part, renamed once
+// complete), recording options.layout: for a scan written some other way, such as
+// `simulate --stream` (storage/scan_stream_writer.hpp), which writes it before any projection.
+void write_simulation_truth(const ScanSimulator& simulator, const std::filesystem::path& scan_path,
+                            const ScanWriteOptions& options);
+
 }  // namespace tomo

@@ -218,7 +218,7 @@ const char* first_dataset(hid_t file, const std::array<const char*, N>& names) {
 }  // namespace
 
 std::unique_ptr<ScanReader> open_tdf(const fs::path& path) {
-  Hdf5Scan scan{.file = h5::open_read_only(path), .info = {}, .stacks = {}};
+  Hdf5Scan scan{.file = h5::open_read_only(path), .info = {}, .stacks = {}, .acquisition = {}};
   h5::QuietErrors quiet;
   scan.info.path = path;
   scan.info.layout = Layout::tdf;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numbers>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -276,6 +277,40 @@ TEST(Simulator, SameSeedSameCountsWhateverTheThreadsAndBlocks) {
   other.seed = 12;
   EXPECT_NE(simulate<std::uint16_t>(tomo::ScanSimulator(other), ImageKind::projection, 0, 3, 2),
             simulate<std::uint16_t>(sim, ImageKind::projection, 0, 3, 2));
+}
+
+// Frames simulated in order, as `simulate --stream` writes them, hold the rows' counts exactly:
+// with every effect that has its own random stream or reaches across rows (phase contrast).
+TEST(Simulator, FramesByFramesAreTheRowsTransposed) {
+  tomo::SimulationParams p = small_scan(24, 4, 48);
+  p.flats_after = 3;
+  p.zinger_fraction = 0.01;
+  p.beam_flicker = 0.02;
+  p.beam_drift = 0.1;
+  p.beam_structure = 0.03;
+  p.phase_alpha = 0.5;
+  p.defective_columns = 2;
+  const tomo::ScanSimulator sim(p);
+  const std::size_t rows = 4, columns = 48;
+  for (const ImageKind kind : {ImageKind::projection, ImageKind::flat, ImageKind::dark, ImageKind::flat_after}) {
+    const auto by_rows = simulate<std::uint16_t>(sim, kind, 0, 4, 2);  // (row, frame, column)
+    const std::size_t frames = static_cast<std::size_t>(sim.frames(kind));
+    // Two calls, the second from a frame in the middle.
+    std::vector<std::uint16_t> by_frames(by_rows.size());  // (frame, row, column)
+    const std::size_t split = frames / 3;
+    sim.simulate_frames(kind, 0, static_cast<int>(split), std::span(by_frames).first(split * rows * columns), 1);
+    sim.simulate_frames(kind, static_cast<int>(split), static_cast<int>(frames - split),
+                        std::span(by_frames).subspan(split * rows * columns), 2);
+    std::size_t differ = 0;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t f = 0; f < frames; ++f)
+        for (std::size_t c = 0; c < columns; ++c)
+          differ += by_rows[(r * frames + f) * columns + c] != by_frames[(f * rows + r) * columns + c];
+    EXPECT_EQ(differ, 0u) << static_cast<int>(kind);
+  }
+  std::vector<std::uint16_t> two(2 * rows * columns);
+  EXPECT_NE(error_of([&] { sim.simulate_frames(ImageKind::projection, 23, 2, two, 1); }).find("frames [23, 25)"),
+            std::string::npos);
 }
 
 // A beam that changes intensity over the scan: the flats after it see the end of the drift, the
