@@ -14,12 +14,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "kernels/error.hpp"
 #include "kernels/scan_simulator.hpp"
@@ -392,6 +394,11 @@ TEST(ScanStream, WriterKilledMidScanLeavesAReadableIncompleteScan) {
   const StreamedScan scan{.projections = 400, .rows = 4, .columns = 64, .seed = 4};
   std::vector<std::string> args = scan.args(path);
   args.insert(args.end(), {"--rate", "100", "--stream-block", "2"});
+  // A live reconstruction follows it from the start and gives up 1.5 s after the last projection.
+  ChildGuard live{spawn_tomoedge({"recon", path.string(), "--out", (dir / "live").string(), "--follow", "--method", "fbp",
+                                  "--stall-timeout", "1.5", "--events", (dir / "events.jsonl").string()},
+                                 dir / "live.log")};
+  ASSERT_GT(live.pid, 0);
   ChildGuard writer{spawn_tomoedge(args, log)};
   ASSERT_GT(writer.pid, 0);
   const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -404,6 +411,19 @@ TEST(ScanStream, WriterKilledMidScanLeavesAReadableIncompleteScan) {
   kill(writer.pid, SIGKILL);
   const int status = writer.wait();
   ASSERT_TRUE(WIFSIGNALED(status));
+  const auto killed_at = Clock::now();
+
+  // The live reconstruction ends as an incomplete scan, soon after its timeout, writing nothing.
+  const int followed = live.wait();
+  const double waited = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  RecordProperty("follower_seconds_after_kill", fmt::format("{:.2f}", waited));
+  EXPECT_TRUE(WIFEXITED(followed) && WEXITSTATUS(followed) == 1) << read_text(dir / "live.log");
+  const std::string live_log = read_text(dir / "live.log");
+  EXPECT_NE(live_log.find("acquisition watcher: incomplete scan: "), std::string::npos) << live_log;
+  EXPECT_NE(live_log.find("of 400 projections written, and none for"), std::string::npos) << live_log;
+  EXPECT_LT(waited, 10.0) << "the follower hung";
+  EXPECT_FALSE(fs::exists(dir / "live" / "slice_0000.tif")) << "slices of an incomplete scan were written";
+  EXPECT_NE(read_text(dir / "events.jsonl").find("\"job_failed\""), std::string::npos);
 
   const auto reader = tomo::open_scan(path);  // the file still says "open by a SWMR writer"
   const AcquisitionState state = reader->refresh();
@@ -498,6 +518,20 @@ TEST(ScanStream, ReconFollowReconstructsTheScanWhileItIsWritten) {
        at = events.find("\"projections_available\"", at + 1))
     ++partial;
   EXPECT_GT(partial, 3) << events.substr(0, 2000);
+  // And it reconstructed while the scan was acquired: projections were accumulated before the
+  // acquisition had declared the last ones written.
+  double first_accumulated = -1;
+  bool acquired_after = false;
+  std::istringstream lines(events);
+  for (std::string line; std::getline(lines, line);) {
+    const auto event = nlohmann::json::parse(line);
+    if (event["event"] == "projections_accumulated" && first_accumulated < 0) first_accumulated = event["time"];
+    if (event["event"] == "projections_available" && first_accumulated >= 0 && event["time"] > first_accumulated &&
+        event["projections"][1] < scan.projections)
+      acquired_after = true;
+  }
+  EXPECT_GE(first_accumulated, 0) << "nothing was reconstructed live";
+  EXPECT_TRUE(acquired_after) << "no projections were written after the first were accumulated";
 
   const auto batch = run_tomoedge(fmt::format("recon {} --out {} {}", path.string(), (dir / "batch").string(), method));
   ASSERT_EQ(batch.exit_code, 0) << batch.output;
