@@ -58,7 +58,7 @@ struct JobParts {
   std::shared_ptr<ScanReader> watched;        // the watcher's own reader of the scan
   std::vector<std::shared_ptr<LiveSlab>> live;  // job->slabs[0, live.size()), reconstructed live
   int chunk_projections = 16;                 // at most this many projections per live chunk
-  std::chrono::milliseconds poll{50};         // how often the watcher looks at the scan
+  std::chrono::milliseconds poll{20};         // how often the watcher looks at the scan
   std::chrono::milliseconds stall_timeout{60000};  // no new projection for this long: incomplete scan
   std::vector<int> live_rows;                 // rows of the live view
   int live_every = 0;                         // publish them every this many projections (0: never)

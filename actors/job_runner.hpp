@@ -30,7 +30,7 @@ struct JobOptions {
   // Follow a scan being acquired (docs/pipeline.md, "Live"): the slabs whose running sums fit in
   // the memory budget are reconstructed as projections arrive, the rest once it is complete.
   bool follow = false;
-  std::chrono::milliseconds poll{50};             // how often the scan is looked at
+  std::chrono::milliseconds poll{20};             // how often the scan is looked at: part of the lag
   std::chrono::milliseconds stall_timeout{60000};  // no new projection (or no file) for this long: incomplete scan
   int chunk_projections = 16;                     // at most this many projections per live chunk
   // The live view: these rows (none given: the middle one), every `live_every` projections, to
