@@ -76,6 +76,9 @@ std::vector<std::shared_ptr<LiveSlab>> live_slabs(const JobPlan& job, int chunk_
     live.push_back(std::move(slab));
   }
   const int live_end = live.empty() ? job.plan.rows.begin : live.back()->rows().end;
+  if (job.plan.rings.method == RingMethod::rivers)
+    spdlog::info("ring removal {}: live, from running column sums; its correction is subtracted at the end of the scan",
+                 to_string(job.plan.rings));
   spdlog::info("live: rows {}:{} ({} slabs, {:.1f} GiB of running sums) reconstructed as the scan is acquired{}",
                job.plan.rows.begin, live_end, live.size(), static_cast<double>(used) / (1 << 30),
                live_end < job.plan.rows.end ? fmt::format(", rows {}:{} once it is complete", live_end, job.plan.rows.end)

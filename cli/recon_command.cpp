@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/params_flags.hpp"
 #include "kernels/error.hpp"
+#include "storage/png_image.hpp"
 #include "storage/slice_writer.hpp"
 #include "storage/tiff_image.hpp"
 
@@ -61,14 +62,17 @@ void run(const ReconFlags& f) {
   options.follow = f.follow;
   options.stall_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(f.stall_timeout * 1000));
   if (!f.live_view.empty()) {
-    // The live view as float32 TIFFs, LIVE_DIR/live_ROW_PROJECTIONS.tif (each written whole, then renamed).
+    // The live view as float32 TIFFs, LIVE_DIR/live_ROW_PROJECTIONS.tif, and PNGs to look at
+    // (each written whole, then renamed).
     std::filesystem::create_directories(f.live_view);
     options.live_rows = parse_rows(f.live_rows);
     options.live_every = f.live_every;
     options.on_live_slice = [dir = std::filesystem::path(f.live_view)](int row, int added, int width, std::span<const float> values) {
-      write_atomically(dir / fmt::format("live_{:04}_{:05}.tif", row, added), [&](const std::filesystem::path& to) {
+      const auto name = dir / fmt::format("live_{:04}_{:05}", row, added);
+      write_atomically(std::filesystem::path(name) += ".tif", [&](const std::filesystem::path& to) {
         write_tiff(to, values, width, width, PixelType::float32);
       });
+      write_png_preview(std::filesystem::path(name) += ".png", values, width, width);
     };
   }
   JobRunner runner;
@@ -97,7 +101,8 @@ void add_recon_command(CLI::App& app) {
   cmd->add_option("--stall-timeout", flags->stall_timeout,
                   "With --follow: seconds without a new projection (or without the file) before the scan is given up as incomplete")
       ->check(CLI::Range(0.1, 86400.0));
-  cmd->add_option("--live-view", flags->live_view, "With --follow: write the live view of chosen slices as TIFFs in this folder");
+  cmd->add_option("--live-view", flags->live_view,
+                  "With --follow: write the live view of chosen slices (TIFF and PNG) in this folder");
   cmd->add_option("--live-slices", flags->live_rows, "Rows of the live view, e.g. 100,500 (default: the middle row)");
   cmd->add_option("--live-every", flags->live_every, "Update the live view every this many projections (default 100)")
       ->check(CLI::Range(1, 1000000));
