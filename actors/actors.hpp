@@ -21,6 +21,7 @@
 // or file formats: they call pipeline/, kernels/ and storage/. A failure in any of them fails the
 // job with its reason; the actor system, and other jobs in it, go on.
 #include <caf/replies_to.hpp>
+#include <caf/result.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
@@ -73,6 +74,11 @@ loader_actor::behavior_type chunk_loader(loader_actor::pointer self, coordinator
 // Reconstructs each slab it is sent and has the writer write it.
 reconstructor_actor::behavior_type reconstructor(reconstructor_actor::pointer self, coordinator_actor coordinator,
                                                  writer_actor to_writer, JobParts parts);
+
+// A reconstructor's last step for a slab: tells the coordinator it is reconstructed, hands the
+// slices to the writer, and answers the chunk (gives its credit back) once they are written.
+caf::result<std::int32_t> write_then_answer(reconstructor_actor::pointer self, const coordinator_actor& coordinator,
+                                            const writer_actor& to_writer, slab_slices slices);
 
 // Adds each chunk of its live slab's projections to the slab's running sums, publishes the live
 // view, and once the last projection is in has the writer write the slab.

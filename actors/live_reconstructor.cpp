@@ -33,16 +33,7 @@ reconstructor_actor::behavior_type live_reconstructor(reconstructor_actor::point
             self->send(coordinator, std::move(view));
           }
         if (!live.complete()) return chunk.slab;  // its memory is free: the next may come
-        slab_slices slices{chunk.slab, live.finish()};
-        job_event done = event_now("slab_reconstructed");
-        done.slab = chunk.slab, done.rows = slices.data.rows;
-        self->send(coordinator, std::move(done));
-        auto answer = self->make_response_promise<std::int32_t>();
-        const std::int32_t id = chunk.slab;
-        self->request(to_writer, caf::infinite, std::move(slices))
-            .then([=](std::int32_t) mutable { answer.deliver(id); },
-                  [=](caf::error& e) mutable { answer.deliver(std::move(e)); });
-        return answer;
+        return write_then_answer(self, coordinator, to_writer, slab_slices{chunk.slab, live.finish()});
       },
       [=, &live](counts_atom) -> caf::result<CorrectionCounts, std::int64_t> {
         return {live.corrections(), live.defective_flat_pixels()};

@@ -5,6 +5,19 @@
 
 namespace tomo::actors {
 
+caf::result<std::int32_t> write_then_answer(reconstructor_actor::pointer self, const coordinator_actor& coordinator,
+                                            const writer_actor& to_writer, slab_slices slices) {
+  job_event done = event_now("slab_reconstructed");
+  done.slab = slices.slab, done.rows = slices.data.rows;
+  self->send(coordinator, std::move(done));
+  auto answer = self->make_response_promise<std::int32_t>();
+  const std::int32_t slab = slices.slab;
+  self->request(to_writer, caf::infinite, std::move(slices))
+      .then([=](std::int32_t) mutable { answer.deliver(slab); },
+            [=](caf::error& e) mutable { answer.deliver(std::move(e)); });
+  return answer;
+}
+
 reconstructor_actor::behavior_type reconstructor(reconstructor_actor::pointer self, coordinator_actor coordinator,
                                                  writer_actor to_writer, JobParts parts) {
   return {
@@ -17,16 +30,7 @@ reconstructor_actor::behavior_type reconstructor(reconstructor_actor::pointer se
           self->quit();
           return caf::sec::runtime_error;
         }
-        job_event done = event_now("slab_reconstructed");
-        done.slab = chunk.slab, done.rows = slices.data.rows;
-        self->send(coordinator, std::move(done));
-        // The chunk is answered (its credit given back) once its slices are written.
-        auto answer = self->make_response_promise<std::int32_t>();
-        const std::int32_t slab = chunk.slab;
-        self->request(to_writer, caf::infinite, std::move(slices))
-            .then([=](std::int32_t) mutable { answer.deliver(slab); },
-                  [=](caf::error& e) mutable { answer.deliver(std::move(e)); });
-        return answer;
+        return write_then_answer(self, coordinator, to_writer, std::move(slices));
       },
       [=](counts_atom) -> caf::result<CorrectionCounts, std::int64_t> {
         return {parts.reconstructor->corrections(), parts.reconstructor->defective_flat_pixels()};

@@ -42,15 +42,7 @@ using tomo::Range;
 using tomo::test::run_tomoedge;
 using Clock = std::chrono::steady_clock;
 
-template <class Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const tomo::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using tomo::test::error_of;
 
 // ---------------------------------------------------------------- in process
 

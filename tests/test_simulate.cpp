@@ -45,15 +45,7 @@ std::vector<T> simulate(const tomo::ScanSimulator& sim, ImageKind kind, int firs
   return out;
 }
 
-template <class Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const tomo::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using tomo::test::error_of;
 
 // ------------------------------------------------------------------ reading files back
 

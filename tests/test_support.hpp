@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/error.hpp"
 #include "storage/hdf5_handle.hpp"
 
 namespace tomo::test {
@@ -56,6 +57,17 @@ inline CommandResult run_tomoedge(const std::string& args) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// The message of the tomo::Error that action() throws, or "<no error>".
+template <class Action>
+std::string error_of(Action action) {
+  try {
+    action();
+  } catch (const tomo::Error& e) {
+    return e.what();
+  }
+  return "<no error>";
 }
 
 // A scalar string dataset.
