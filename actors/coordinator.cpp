@@ -6,6 +6,17 @@
 
 namespace tomo::actors {
 
+void add_message_types(caf::actor_system_config& config) {
+  config.add_message_type<projection_chunk>("projection_chunk");
+  config.add_message_type<slab_slices>("slab_slices");
+  config.add_message_type<acquired>("acquired");
+  config.add_message_type<live_slice>("live_slice");
+  config.add_message_type<job_event>("job_event");
+  config.add_message_type<job_failure>("job_failure");
+  config.add_message_type<job_summary>("job_summary");
+  config.add_message_type<CorrectionCounts>("CorrectionCounts");
+}
+
 job_event event_now(std::string kind) {
   job_event event;
   event.kind = std::move(kind);

@@ -17,6 +17,7 @@ struct JobRunner::System {
   static caf::actor_system_config make_config(int threads) {
     caf::actor_system_config config;
     if (threads > 0) config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
+    actors::add_message_types(config);
     return config;
   }
   caf::actor_system_config config;

@@ -2,6 +2,7 @@
 // The messages between the actors of a reconstruction job (actors/actors.hpp): plain structs
 // that carry data, not pointers. Each has an inspect() so that CAF can serialize it when it
 // crosses to another machine; in one process CAF passes it without copying.
+#include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
@@ -144,6 +145,9 @@ typename Inspector::result_type inspect(Inspector& f, job_summary& x) {
 
 // A job_event of `kind` stamped now.
 job_event event_now(std::string kind);
+
+// Announces every message type above to an actor system, for the network layer to (de)serialize.
+void add_message_types(caf::actor_system_config& config);
 
 }  // namespace actors
 }  // namespace tomo
