@@ -9,12 +9,16 @@
 //
 // Where the GPU is organised differently from the CPU:
 // - running medians select by radix (RadixSelection), a warp per output, instead of sliding a
-//   sorted window: no storage per window, so any width (10001 and more) works;
+//   sorted window: no storage per window, so any width (10001 and more) works; DIM 2's square
+//   median of a sorted image selects so too, from all SIZE² values, where the CPU moves cuts
+//   through the window's already sorted runs;
 // - Vo's sorts are CUB's stable segmented sort of each column copied contiguous, so sorted
 //   columns are laid out (slice, column, rank) and the medians across read them P values apart;
 // - the wavelet and column transforms read their lines with strides instead of copying them out;
 // - Sijbers & Postnov's window statistics are slid along each row by one thread (the CPU slides
-//   all rows together, window by window) and stored per window for the median steps.
+//   all rows together, window by window) and stored per window for the median steps;
+// - vo-fit's column statistics are summed down each column by one thread (the CPU sums all
+//   columns together, row by row: the same sums in the same order).
 //
 // Layouts: sinograms (slice, projection, column) as everywhere; complex spectra as (re, im) float
 // pairs, as cuFFT and FFTW store them. "i over (a, b, c)" means i = (a · B + b) · C + c.
