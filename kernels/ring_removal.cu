@@ -17,31 +17,26 @@ namespace {
 // the sinograms; Raven's padded transforms about eight times).
 constexpr std::size_t kRoundBytes = std::size_t{1} << 30;
 
-// The GPU runs the methods below with the parameters ring_removal.hpp lists for them; a method
-// or option added to the CPU filters since (a field these methods do not read, or a RingFilter
-// member, set away from its default) is not run differently but refused, naming the filter.
-bool runs_on_the_gpu(const RingFilter& given) {
-  // Vo's window DIM 1 (the median across, as the GPU runs it) may be written out or left at 0.
-  RingFilter f = given;
-  double* dim = f.method == RingMethod::vo_sort     ? &f.p2
-                : f.method == RingMethod::vo_filter ? &f.p3
-                : f.method == RingMethod::vo_all    ? &f.p4
-                                                    : nullptr;
-  if (dim && *dim == 1) *dim = 0;
+// The GPU runs every method with the parameters ring_removal.hpp lists for it (DIM 0, 1 or 2
+// included). A RingFilter member set that the method's string has no field for is refused, naming
+// the filter, rather than ignored: it is how an option added to the CPU filters since would
+// arrive, and the GPU never runs a different filter from the one asked for.
+bool runs_on_the_gpu(const RingFilter& f) {
   RingFilter known;
   known.method = f.method;
   switch (f.method) {
     case RingMethod::rivers:
-    case RingMethod::boinhaibel:
-    case RingMethod::vo_sort: known.p1 = f.p1; break;
+    case RingMethod::boinhaibel: known.p1 = f.p1; break;
     case RingMethod::muenchetal:
     case RingMethod::raven:
     case RingMethod::oimoen:
     case RingMethod::sijberspostnov:
-    case RingMethod::vo_filter:
+    case RingMethod::vo_sort:
     case RingMethod::vo_large:
-    case RingMethod::vo_dead: known.p1 = f.p1, known.p2 = f.p2; break;
-    case RingMethod::vo_all: known.p1 = f.p1, known.p2 = f.p2, known.p3 = f.p3; break;
+    case RingMethod::vo_dead:
+    case RingMethod::vo_fit: known.p1 = f.p1, known.p2 = f.p2; break;
+    case RingMethod::vo_filter: known.p1 = f.p1, known.p2 = f.p2, known.p3 = f.p3; break;
+    case RingMethod::vo_all: known.p1 = f.p1, known.p2 = f.p2, known.p3 = f.p3, known.p4 = f.p4; break;
     default: return false;
   }
   return known == f;
@@ -75,12 +70,11 @@ void remove_rings(std::span<float> sinograms, int slices, int projections, int c
   if (filter.method == RingMethod::none || slices == 0) return;
   if (!runs_on_the_gpu(filter))
     cuda_fail("CUDA ring removal: '" + tomo::to_string(filter) +
-              "' is not available on the GPU (it runs rivers, boinhaibel, muenchetal, raven, oimoen, sijberspostnov, "
-              "vo-sort, vo-filter, vo-large, vo-dead and vo-all with the parameters of ring_removal.hpp); remove the "
-              "rings on the CPU");
+              "' is not available on the GPU (it runs every method with the parameters of ring_removal.hpp, and this "
+              "filter sets a parameter its method does not have); remove the rings on the CPU");
   const bool vo = filter.method == RingMethod::vo_sort || filter.method == RingMethod::vo_filter ||
                   filter.method == RingMethod::vo_large || filter.method == RingMethod::vo_dead ||
-                  filter.method == RingMethod::vo_all;
+                  filter.method == RingMethod::vo_all || filter.method == RingMethod::vo_fit;
   const auto device_filter =
       vo ? make_vo_stripe_filter(filter, projections, columns) : make_stp_stripe_filter(filter, projections, columns);
   const std::size_t slice_values = static_cast<std::size_t>(projections) * static_cast<std::size_t>(columns);

@@ -12,10 +12,9 @@
 namespace tomo::cuda {
 
 // As tomo::remove_rings(sinograms, slices, projections, columns, filter, threads), with the same
-// validation and errors, for rivers, boinhaibel, muenchetal, raven, oimoen, sijberspostnov,
-// vo-sort, vo-filter, vo-large, vo-dead and vo-all. Any other method, or an option these methods
-// do not have in ring_removal.hpp, throws tomo::Error naming the filter: the GPU never runs a
-// different filter from the one asked for.
+// validation and errors, for every method and option of ring_removal.hpp. A filter that sets a
+// parameter its method does not have there (built in code; parsing never does) throws
+// tomo::Error naming the filter: the GPU never runs a different filter from the one asked for.
 void remove_rings(std::span<float> sinograms, int slices, int projections, int columns, const RingFilter& filter);
 
 }  // namespace tomo::cuda

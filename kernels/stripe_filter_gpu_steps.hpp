@@ -9,12 +9,16 @@
 //
 // Where the GPU is organised differently from the CPU:
 // - running medians select by radix (RadixSelection), a warp per output, instead of sliding a
-//   sorted window: no storage per window, so any width (10001 and more) works;
+//   sorted window: no storage per window, so any width (10001 and more) works; DIM 2's square
+//   median of a sorted image selects so too, from all SIZE² values, where the CPU moves cuts
+//   through the window's already sorted runs;
 // - Vo's sorts are CUB's stable segmented sort of each column copied contiguous, so sorted
 //   columns are laid out (slice, column, rank) and the medians across read them P values apart;
 // - the wavelet and column transforms read their lines with strides instead of copying them out;
 // - Sijbers & Postnov's window statistics are slid along each row by one thread (the CPU slides
-//   all rows together, window by window) and stored per window for the median steps.
+//   all rows together, window by window) and stored per window for the median steps;
+// - vo-fit's column statistics are summed down each column by one thread (the CPU sums all
+//   columns together, row by row: the same sums in the same order).
 //
 // Layouts: sinograms (slice, projection, column) as everywhere; complex spectra as (re, im) float
 // pairs, as cuFFT and FFTW store them. "i over (a, b, c)" means i = (a · B + b) · C + c.
@@ -462,6 +466,123 @@ TOMO_HD inline void vo_dead_step(float* sinograms, const int* left, const int* r
   const std::size_t c = i % static_cast<std::size_t>(columns);
   float* row = sinograms + (i - c);
   row[c] = vo_interpolated(row[l], row[r], c - l, r - l);
+}
+
+// The SIZE × SIZE window of a sorted image (slice, column, rank) about one output, read past the
+// image's edges as Boundary::mirror says (DIM 2: algotom's scipy median_filter, its default
+// boundary, as median_square_of_sorted on the CPU). Value j is rank top + j % size of column
+// left + j / size, so that a warp's lanes read neighbouring ranks, contiguous in memory.
+struct SquareWindow {
+  const float* sorted;  // the slice's sorted image
+  std::size_t projections, columns;
+  std::ptrdiff_t top, left;  // the window's first rank and column
+  int size;
+  TOMO_HD int count() const { return size * size; }  // ≤ 10001², within an int
+  TOMO_HD float operator[](int j) const {
+    const std::size_t column = boundary_index(left + j / size, columns, Boundary::mirror);
+    const std::size_t rank = boundary_index(top + j % size, projections, Boundary::mirror);
+    return sorted[column * projections + rank];
+  }
+};
+
+// Output `output` over (slice, column, rank) of the square median of `size` (odd): its window.
+// Its median, the value of rank count() / 2, goes to `output` of a buffer laid out as `sorted`.
+TOMO_HD inline SquareWindow vo_square_window(const float* sorted, int projections, int columns, int size,
+                                             std::size_t output) {
+  const auto p = static_cast<std::size_t>(projections), c = static_cast<std::size_t>(columns);
+  const std::size_t column = output / p, slice = column / c;
+  const std::ptrdiff_t half = size / 2;
+  return {sorted + slice * c * p, p, c, static_cast<std::ptrdiff_t>(output % p) - half,
+          static_cast<std::ptrdiff_t>(column % c) - half, size};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vo et al.'s fitting method (VoFittingFilter): each column reflected and fitted (slice, column,
+// t), each column contiguous as the CPU's FFTW transforms have it and as cuFFT's batched
+// transforms take it; the fit padded for its 2-D low-pass (slice, padded row, padded column); the
+// spectra (slice, column, bin) and (slice, padded row, bin). Sizes and gains are VoFitTables'.
+
+struct VoFitBuffers {
+  float* sinograms;
+  float* fit;                       // the reflected columns, then their fit: row p's at t = p + fit_half
+  float* fit_spectrum;              // fit_bins complex values per column
+  float* mean;                      // (slice, column): each column's mean fit
+  float* padded;                    // the padded fit, then its low-pass
+  float* spectrum;                  // bins complex values per padded row
+  VoFitMagnitudes* magnitudes;      // (slice, column)
+  const VoFitRescaling* rescaling;  // per slice, from vo_fit_rescaling on the host
+  const float* fit_gains;           // per fit bin
+  const float* row_gains;           // per padded row
+  const float* column_gains;        // per bin
+  int projections, columns, fit_half, fit_rows, fit_bins, pad, padded_rows, padded_columns, bins;
+  TOMO_HD const float* fitted_column(std::size_t slice_column) const {
+    return fit + slice_column * static_cast<std::size_t>(fit_rows) + static_cast<std::size_t>(fit_half);
+  }
+  TOMO_HD std::size_t padded_at(std::size_t slice, std::size_t row, std::size_t column) const {
+    return (slice * static_cast<std::size_t>(padded_rows) + row) * static_cast<std::size_t>(padded_columns) + column;
+  }
+};
+
+// i over (slice, column, t): the column reflected without repeating its ends (reflect_index) by
+// fit_half rows each side, zero beyond, where the fit's convolution never reaches.
+TOMO_HD inline void vo_fit_reflect_step(const VoFitBuffers& b, std::size_t i) {
+  const auto length = static_cast<std::size_t>(b.fit_rows), p = static_cast<std::size_t>(b.projections);
+  const auto c = static_cast<std::size_t>(b.columns);
+  const std::size_t column = i / length, t = i % length, slice = column / c;
+  const std::size_t reflected = p + 2 * static_cast<std::size_t>(b.fit_half);
+  b.fit[i] = t < reflected
+                 ? b.sinograms[(slice * p + reflect_index(static_cast<std::ptrdiff_t>(t) - b.fit_half, p)) * c + column % c]
+                 : 0.0f;
+}
+
+// i over (slice, column, bin): the column's spectrum times the fit's gain.
+TOMO_HD inline void vo_fit_gain_step(const VoFitBuffers& b, std::size_t i) {
+  const float g = b.fit_gains[i % static_cast<std::size_t>(b.fit_bins)];
+  b.fit_spectrum[2 * i] *= g;
+  b.fit_spectrum[2 * i + 1] *= g;
+}
+
+// i over (slice, column): the column's mean fit.
+TOMO_HD inline void vo_fit_mean_step(const VoFitBuffers& b, std::size_t i) {
+  b.mean[i] = vo_fit_column_mean(b.fitted_column(i), 1, b.projections);
+}
+
+// i over (slice, padded row, padded column): the fit, its end columns repeated across the pad,
+// its columns' means above and below it (and on to the padded length).
+TOMO_HD inline void vo_fit_pad_step(const VoFitBuffers& b, std::size_t i) {
+  const auto width = static_cast<std::size_t>(b.padded_columns), rows = static_cast<std::size_t>(b.padded_rows);
+  const auto c = static_cast<std::size_t>(b.columns), pad = static_cast<std::size_t>(b.pad);
+  const std::size_t slice = i / (rows * width), r = (i / width) % rows, j = i % width;
+  const std::size_t column = slice * c + boundary_index(static_cast<std::ptrdiff_t>(j) - b.pad, c, Boundary::nearest);
+  const bool inside = r >= pad && r < pad + static_cast<std::size_t>(b.projections);
+  b.padded[i] = inside ? b.fitted_column(column)[r - pad] : b.mean[column];
+}
+
+// i over (slice, padded row u, bin v): the 2-D spectrum times the separable Gaussian, its
+// factors multiplied in float as the CPU does.
+TOMO_HD inline void vo_fit_low_pass_step(const VoFitBuffers& b, std::size_t i) {
+  const auto bins = static_cast<std::size_t>(b.bins);
+  const float gain = b.row_gains[(i / bins) % static_cast<std::size_t>(b.padded_rows)] * b.column_gains[i % bins];
+  b.spectrum[2 * i] *= gain;
+  b.spectrum[2 * i + 1] *= gain;
+}
+
+// i over (slice, column): the column's magnitudes, fit and low-pass, for vo_fit_rescaling.
+TOMO_HD inline void vo_fit_magnitudes_step(const VoFitBuffers& b, std::size_t i) {
+  const auto c = static_cast<std::size_t>(b.columns), pad = static_cast<std::size_t>(b.pad);
+  const float* smooth = b.padded + b.padded_at(i / c, pad, pad + i % c);
+  b.magnitudes[i] = vo_fit_column_magnitudes(b.fitted_column(i), 1, smooth, static_cast<std::size_t>(b.padded_columns),
+                                             b.projections);
+}
+
+// i over (slice, projection, column): the value rescaled from its fit to the low-pass.
+TOMO_HD inline void vo_fit_rescale_step(const VoFitBuffers& b, std::size_t i) {
+  const auto c = static_cast<std::size_t>(b.columns), pad = static_cast<std::size_t>(b.pad);
+  const std::size_t per_slice = static_cast<std::size_t>(b.projections) * c;
+  const std::size_t slice = i / per_slice, row = (i % per_slice) / c, column = i % c;
+  const float trend = b.fitted_column(slice * c + column)[row];
+  const float smooth = b.padded[b.padded_at(slice, row + pad, pad + column)];
+  b.sinograms[i] = vo_fit_rescaled(b.sinograms[i], trend, smooth, b.rescaling[slice]);
 }
 
 }  // namespace tomo

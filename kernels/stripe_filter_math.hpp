@@ -3,8 +3,9 @@
 // both the CPU filters and their CUDA versions (kernels/stripe_filters_stp.cu,
 // kernels/stripe_filters_vo.cu, through kernels/stripe_filter_gpu_steps.hpp): the db5 taps and one
 // wavelet coefficient, the frequency gains of Raven, Münch et al. and Vo's filtering, Raven's
-// padding, Sijbers & Postnov's window statistics, and Vo's roughness, gain ratio, dilation and
-// interpolation. The CPU tests of the filters therefore check the arithmetic the GPU runs.
+// padding, Sijbers & Postnov's window statistics, Vo's roughness, gain ratio, dilation and
+// interpolation, and the reflection, column statistics and rescaling of Vo's fitting method. The
+// CPU tests of the filters therefore check the arithmetic the GPU runs.
 #include <math.h>
 
 #include <cstddef>
@@ -196,6 +197,63 @@ TOMO_HD bool vo_dilated(const Mask& mask, std::size_t n, std::size_t c) {
 TOMO_HD inline float vo_interpolated(float left_value, float right_value, std::size_t offset, std::size_t span) {
   const float t = static_cast<float>(offset) / static_cast<float>(span);
   return fmaf(t, right_value - left_value, left_value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vo et al.'s fitting method (kernels/stripe_filter_vo_fitting.cpp)
+
+// Index into [0, n) for a position i reflected about the end samples without repeating them
+// (d c b | a b c d | c b a: scipy's 'mirror', which savgol_filter uses; Boundary::mirror repeats
+// them), i any distance outside.
+TOMO_HD inline std::size_t reflect_index(std::ptrdiff_t i, std::size_t n) {
+  if (n == 1) return 0;
+  const auto period = 2 * static_cast<std::ptrdiff_t>(n - 1);
+  std::ptrdiff_t j = i % period;
+  if (j < 0) j += period;
+  return static_cast<std::size_t>(j < static_cast<std::ptrdiff_t>(n) ? j : period - j);
+}
+
+// The mean of column[p · stride], p in [0, rows), summed in double: the value the fit's low-pass
+// pads each column with above and below.
+TOMO_HD inline float vo_fit_column_mean(const float* column, std::size_t stride, int rows) {
+  double sum = 0;
+  for (int p = 0; p < rows; ++p) sum += column[static_cast<std::size_t>(p) * stride];
+  return static_cast<float>(sum / static_cast<double>(rows));
+}
+
+// One column's share of what decides the rescaling: Σ |fit| and Σ |low-pass| down the column, in
+// double and in row order, and the largest fit (from 0).
+struct VoFitMagnitudes {
+  double fit = 0, smooth = 0;
+  float largest = 0;
+  TOMO_HD void add(float trend, float smooth_trend) {
+    fit += fabsf(trend);
+    smooth += fabsf(smooth_trend);
+    largest = largest < trend ? trend : largest;
+  }
+};
+
+// Fit and low-pass of one column, fit[p · fit_stride] and smooth[p · smooth_stride].
+TOMO_HD inline VoFitMagnitudes vo_fit_column_magnitudes(const float* fit, std::size_t fit_stride, const float* smooth,
+                                                        std::size_t smooth_stride, int rows) {
+  VoFitMagnitudes m;
+  for (int p = 0; p < rows; ++p)
+    m.add(fit[static_cast<std::size_t>(p) * fit_stride], smooth[static_cast<std::size_t>(p) * smooth_stride]);
+  return m;
+}
+
+// A sinogram's rescaling (vo_fit_rescaling, stripe_filter_tables.hpp): the low-pass times
+// `scale` is the target trend; where the fit or the target is not above `floor` the value stays.
+// A floor of +∞ leaves the whole sinogram as it is.
+struct VoFitRescaling {
+  float scale = 1, floor = 0;
+};
+
+// A value whose column's fitted trend here is `trend` and whose low-pass is `smooth`, rescaled
+// from the trend to the target: the gain error of its pixel goes, its angular detail stays.
+TOMO_HD inline float vo_fit_rescaled(float value, float trend, float smooth, VoFitRescaling r) {
+  const float target = r.scale * smooth;
+  return trend > r.floor && target > r.floor ? value * (target / trend) : value;
 }
 
 }  // namespace tomo

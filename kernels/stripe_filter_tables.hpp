@@ -2,13 +2,16 @@
 // What the stripe filters compute on the host, for the CPU filters (kernels/stripe_filters.hpp)
 // and their CUDA versions (kernels/ring_removal_cuda.hpp) alike:
 // - tables made once per sinogram size: Raven's gains and tapers, the column gains of Münch et
-//   al.'s notch and Vo's low-pass;
+//   al.'s notch and Vo's low-pass, the fit and low-pass of Vo's fitting method;
 // - the column profiles that decide each column's correction from one number per column (its
-//   sum, gain ratio or roughness): Rivers', Boin & Haibel's, Vo's large and dead stripes. They are
+//   sum, gain ratio or roughness): Rivers', Boin & Haibel's, Vo's large and dead stripes, and the
+//   rescaling of Vo's fitting method. They are
 //   a few thousand values per slice; the GPU reduces each sinogram to its profile and hands it
 //   here, which is cheaper than a kernel launch per step of a 1-D sort, median or line fit.
 #include <span>
 #include <vector>
+
+#include "kernels/stripe_filter_math.hpp"
 
 namespace tomo {
 
@@ -57,5 +60,29 @@ struct VoDeadSources {
   std::vector<int> left, right;
 };
 VoDeadSources vo_dead_sources(std::span<const double> roughness, double snr, int size);
+
+// Vo's fitting method for sinograms of one size (VoFittingFilter in stripe_filters.hpp, whose
+// comments say where each choice comes from).
+struct VoFitTables {
+  int projections = 0, columns = 0;
+  int fit_half = 0;                  // the fit's window is 2 · fit_half + 1 angles
+  int fit_rows = 0;                  // a column reflected by fit_half rows each end, then zero-padded
+  std::vector<float> fit_gains;      // the fit as a convolution down each column: fit_rows / 2 + 1
+                                     // gains, normalised (normalised_column_gains)
+  int pad = 0;                       // the fit padded by this much on every side for its low-pass,
+  int padded_rows = 0, padded_columns = 0;  // and on to lengths FFTW and cuFFT transform fast
+  std::vector<float> row_gains;      // the low-pass along the angle, per padded row (all
+                                     // padded_rows bins), times the 2-D inverse's normalisation
+  std::vector<float> column_gains;   // across, per bin of the real transform (padded_columns / 2 + 1)
+};
+
+// Throws tomo::Error for an empty sinogram, an order below 1 or a sigma not above 0.
+VoFitTables vo_fit_tables(int projections, int columns, int order, double sigma);
+
+// Vo's fitting method: one sinogram's rescaling from its columns' VoFitMagnitudes, summed over
+// the columns in order. algotom scales the low-pass to the fit's mean magnitude; the floor is 1 %
+// of the largest fit (below it the trend is air or noise about zero, and no gain); with no
+// positive fit, or a low-pass of nothing, nothing is rescaled (floor +∞).
+VoFitRescaling vo_fit_rescaling(std::span<const VoFitMagnitudes> columns);
 
 }  // namespace tomo

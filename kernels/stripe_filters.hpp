@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/stripe_filter_math.hpp"
+#include "kernels/stripe_filter_tables.hpp"
 
 namespace tomo {
 
@@ -111,12 +112,7 @@ class VoFittingFilter {
 
  private:
   struct Plans;
-  int projections_, columns_;
-  int fit_half_;                  // the fit's window is 2 · fit_half_ + 1 angles
-  int fit_rows_;                  // the column reflected, padded for the fit's transform
-  std::vector<float> fit_gains_;  // the fit, as a convolution down each column, per frequency bin
-  int pad_, padded_rows_, padded_columns_;
-  std::vector<float> row_gains_, column_gains_;  // the Gaussian, separable, per frequency bin
+  VoFitTables t_;  // the fit's and the low-pass's sizes and gains, shared with the GPU
   std::unique_ptr<Plans> plans_;
 };
 

@@ -44,7 +44,7 @@ class DeviceStripeFilter {
 // rivers, boinhaibel, oimoen, sijberspostnov, raven, muenchetal (kernels/stripe_filters_stp.cu).
 std::unique_ptr<DeviceStripeFilter> make_stp_stripe_filter(const RingFilter& filter, int projections, int columns);
 
-// vo-sort, vo-filter, vo-large, vo-dead, vo-all (kernels/stripe_filters_vo.cu).
+// vo-sort, vo-filter, vo-large, vo-dead, vo-all, vo-fit (kernels/stripe_filters_vo.cu).
 std::unique_ptr<DeviceStripeFilter> make_vo_stripe_filter(const RingFilter& filter, int projections, int columns);
 
 // --- Shared building blocks (kernels/ring_removal.cu) ---

@@ -1,10 +1,13 @@
 // Vo, Atwood & Drakopoulos' stripe filters on the GPU (vo-sort, vo-filter, vo-large, vo-dead,
-// vo-all): the CPU filters' algorithms (stripe_filters_vo.cpp) with CUB's stable segmented sort
-// for the column sorts, running medians of any width by radix selection, cuFFT for vo-filter's
-// low-pass, and each kernel one step of stripe_filter_gpu_steps.hpp per thread. The detection of
-// large and dead stripes works on one value per column and runs on the host, in the CPU's code
-// (stripe_filter_tables.hpp: a sort and a line fit of a few thousand values), between kernels.
+// vo-all, vo-fit): the CPU filters' algorithms (stripe_filters_vo.cpp,
+// stripe_filter_vo_fitting.cpp) with CUB's stable segmented sort for the column sorts, running
+// and square medians of any size by radix selection, cuFFT for vo-filter's low-pass and vo-fit's
+// fit and low-pass, and each kernel one step of stripe_filter_gpu_steps.hpp per thread. What
+// decides from one number per column runs on the host, in the CPU's code (stripe_filter_tables.hpp),
+// between kernels: the detection of large and dead stripes (a sort and a line fit of a few
+// thousand values) and vo-fit's rescaling (a sum of the columns' magnitudes).
 #include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -64,6 +67,51 @@ __global__ void roughness_kernel(const float* sinograms, int projections, int co
   if (i < count) vo_roughness_step(sinograms, projections, columns, roughness, i);
 }
 
+__global__ void square_median_kernel(const float* sorted, float* smooth, int projections, int columns, int size,
+                                     std::size_t outputs) {
+  const std::size_t output = thread_index() / kWarpSize;
+  if (output >= outputs) return;  // whole warps: the block size is a multiple of the warp
+  const SquareWindow window = vo_square_window(sorted, projections, columns, size, output);
+  const int count = window.count();
+  const float median = warp_select(window, count, static_cast<unsigned>(count / 2));
+  if (threadIdx.x % kWarpSize == 0) smooth[output] = median;
+}
+
+__global__ void fit_reflect_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_reflect_step(b, i);
+}
+
+__global__ void fit_gain_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_gain_step(b, i);
+}
+
+__global__ void fit_mean_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_mean_step(b, i);
+}
+
+__global__ void fit_pad_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_pad_step(b, i);
+}
+
+__global__ void fit_low_pass_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_low_pass_step(b, i);
+}
+
+__global__ void fit_magnitudes_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_magnitudes_step(b, i);
+}
+
+__global__ void fit_rescale_kernel(VoFitBuffers b, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) vo_fit_rescale_step(b, i);
+}
+
 __global__ void dead_kernel(float* sinograms, const int* left, const int* right, int projections, int columns,
                             std::size_t count) {
   const std::size_t i = thread_index();
@@ -72,18 +120,25 @@ __global__ void dead_kernel(float* sinograms, const int* left, const int* right,
 
 // --- the steps of the filters, on a round of `slices` sinograms on the device ---
 
-// The sorted columns and their running median across (slice, column, rank).
+// The sorted columns and their median (slice, column, rank): across `size` columns (dim 1), or
+// over `size` × `size` (dim 2), a warp per output either way.
 struct SortedSmoothed {
   DeviceBuffer<float> sorted, smooth;
   DeviceBuffer<int> order;
-  SortedSmoothed(const float* sinograms, int slices, int projections, int columns, int size)
+  SortedSmoothed(const float* sinograms, int slices, int projections, int columns, int size, int dim)
       : sorted(sinogram_values(slices, projections, columns)),
         smooth(sorted.size()),
         order(sorted.size()) {
     sort_columns(sinograms, slices, projections, columns, sorted.get(), order.get());
-    // algotom's median across the sorted image uses scipy's default boundary, the mirror.
-    running_median(sorted.get(), smooth.get(), sorted_rows(projections, columns), slices, size, Boundary::mirror,
-                   MedianUse::store);
+    // algotom's medians of the sorted image use scipy's default boundary, the mirror.
+    if (dim == 2) {
+      square_median_kernel<<<blocks_for(sorted.size() * kWarpSize, kThreadsPerBlock), kThreadsPerBlock>>>(
+          sorted.get(), smooth.get(), projections, columns, size, sorted.size());
+      check(cudaGetLastError(), "square median kernel");
+    } else {
+      running_median(sorted.get(), smooth.get(), sorted_rows(projections, columns), slices, size, Boundary::mirror,
+                     MedianUse::store);
+    }
   }
 };
 
@@ -93,16 +148,16 @@ std::size_t sorted_smoothed_bytes(int projections, int columns) {
 }
 
 // vo_sorting_filter.
-void sort_filter(float* sinograms, int slices, int projections, int columns, int size) {
-  const SortedSmoothed s(sinograms, slices, projections, columns, size);
+void sort_filter(float* sinograms, int slices, int projections, int columns, int size, int dim) {
+  const SortedSmoothed s(sinograms, slices, projections, columns, size, dim);
   unsort_kernel<<<blocks(s.sorted.size()), kThreadsPerBlock>>>(sinograms, s.smooth.get(), s.order.get(), projections,
                                                                 columns, s.sorted.size());
   check(cudaGetLastError(), "unsorting kernel");
 }
 
-// vo_large_stripe_filter with its default drop ratio.
+// vo_large_stripe_filter with its default drop ratio (its median is always across).
 void large_stripe_filter(float* sinograms, int slices, int projections, int columns, double snr, int size) {
-  const SortedSmoothed s(sinograms, slices, projections, columns, size);
+  const SortedSmoothed s(sinograms, slices, projections, columns, size, 1);
   int kept_first = 0, kept_end = 0;
   vo_kept_rows(projections, tomo::kVoLargeDropRatio, &kept_first, &kept_end);
   const std::size_t profile = static_cast<std::size_t>(slices) * static_cast<std::size_t>(columns);
@@ -157,23 +212,27 @@ void dead_stripe_filter(float* sinograms, int slices, int projections, int colum
 
 class SortingFilter final : public DeviceStripeFilter {
  public:
-  SortingFilter(int projections, int columns, int size) : projections_(projections), columns_(columns), size_(size) {}
+  SortingFilter(int projections, int columns, int size, int dim)
+      : projections_(projections), columns_(columns), size_(size), dim_(dim) {}
   std::size_t scratch_bytes_per_slice() const override { return sorted_smoothed_bytes(projections_, columns_); }
-  void apply(float* sinograms, int slices) const override { sort_filter(sinograms, slices, projections_, columns_, size_); }
+  void apply(float* sinograms, int slices) const override {
+    sort_filter(sinograms, slices, projections_, columns_, size_, dim_);
+  }
 
  private:
-  int projections_, columns_, size_;
+  int projections_, columns_, size_, dim_;
 };
 
 // vo-filter: each column mirrored by vo_filter_padding rows, low-passed along the angle (a
 // DeviceColumnFilter with vo_low_pass_gains), the low-pass sort-filtered and the rest added back.
 class FilteringFilter final : public DeviceStripeFilter {
  public:
-  FilteringFilter(int projections, int columns, double sigma, int size)
+  FilteringFilter(int projections, int columns, double sigma, int size, int dim)
       : projections_(projections),
         columns_(columns),
         pad_(vo_filter_padding(projections)),
         size_(size),
+        dim_(dim),
         low_pass_(projections + 2 * pad_, columns,
                   normalised_column_gains(vo_low_pass_gains(projections + 2 * pad_, sigma), projections + 2 * pad_)) {}
 
@@ -194,26 +253,28 @@ class FilteringFilter final : public DeviceStripeFilter {
     split_kernel<<<blocks(count), kThreadsPerBlock>>>(sinograms, padded.get(), smooth.get(), projections_, columns_, pad_,
                                                       count);
     check(cudaGetLastError(), "low-pass split kernel");
-    sort_filter(smooth.get(), slices, projections_, columns_, size_);
+    sort_filter(smooth.get(), slices, projections_, columns_, size_, dim_);
     join_kernel<<<blocks(count), kThreadsPerBlock>>>(sinograms, smooth.get(), count);
     check(cudaGetLastError(), "join kernel");
   }
 
  private:
-  int projections_, columns_, pad_, size_;
+  int projections_, columns_, pad_, size_, dim_;
   DeviceColumnFilter low_pass_;
 };
 
 // vo-large, vo-dead and vo-all (dead without its residual step, then large, then sorting).
 class StripeRepairFilter final : public DeviceStripeFilter {
  public:
-  StripeRepairFilter(RingMethod method, int projections, int columns, double snr, int large_size, int sorting_size)
+  StripeRepairFilter(RingMethod method, int projections, int columns, double snr, int large_size, int sorting_size,
+                     int sorting_dim)
       : method_(method),
         projections_(projections),
         columns_(columns),
         snr_(snr),
         large_size_(large_size),
-        sorting_size_(sorting_size) {}
+        sorting_size_(sorting_size),
+        sorting_dim_(sorting_dim) {}
 
   std::size_t scratch_bytes_per_slice() const override {
     return sorted_smoothed_bytes(projections_, columns_) +
@@ -229,7 +290,7 @@ class StripeRepairFilter final : public DeviceStripeFilter {
       // Dead columns first: they would spoil the others' medians.
       dead_stripe_filter(sinograms, slices, projections_, columns_, snr_, large_size_, false);
       large_stripe_filter(sinograms, slices, projections_, columns_, snr_, large_size_);
-      sort_filter(sinograms, slices, projections_, columns_, sorting_size_);
+      sort_filter(sinograms, slices, projections_, columns_, sorting_size_, sorting_dim_);
     }
   }
 
@@ -237,22 +298,126 @@ class StripeRepairFilter final : public DeviceStripeFilter {
   RingMethod method_;
   int projections_, columns_;
   double snr_;
-  int large_size_, sorting_size_;
+  int large_size_, sorting_size_, sorting_dim_;
+};
+
+// vo-fit: each column reflected and fitted by cuFFT's batched transforms (the fit's gains from
+// VoFitTables), the fit padded and low-passed by a 2-D cuFFT transform, each column's magnitudes
+// summed on the device and the sinogram's rescaling decided on the host (vo_fit_rescaling), then
+// every value rescaled.
+class FittingFilter final : public DeviceStripeFilter {
+ public:
+  FittingFilter(int projections, int columns, int order, double sigma)
+      : t_(vo_fit_tables(projections, columns, order, sigma)),
+        fit_gains_(t_.fit_gains),
+        row_gains_(t_.row_gains),
+        column_gains_(t_.column_gains),
+        fit_forward_({t_.fit_rows}, columns, CUFFT_R2C),
+        fit_backward_({t_.fit_rows}, columns, CUFFT_C2R),
+        forward_({t_.padded_rows, t_.padded_columns}, 1, CUFFT_R2C),
+        backward_({t_.padded_rows, t_.padded_columns}, 1, CUFFT_C2R) {}
+
+  std::size_t scratch_bytes_per_slice() const override {
+    const auto columns = static_cast<std::size_t>(t_.columns);
+    return fit_values() * sizeof(float) + fit_bins() * sizeof(cufftComplex) + padded_values() * sizeof(float) +
+           bins() * sizeof(cufftComplex) + columns * (sizeof(float) + sizeof(VoFitMagnitudes)) + sizeof(VoFitRescaling);
+  }
+
+  void apply(float* sinograms, int slices) const override {
+    const auto n = static_cast<std::size_t>(slices), columns = n * static_cast<std::size_t>(t_.columns);
+    DeviceBuffer<float> fit(n * fit_values()), mean(columns), padded(n * padded_values());
+    DeviceBuffer<cufftComplex> fit_spectrum(n * fit_bins()), spectrum(n * bins());
+    DeviceBuffer<VoFitMagnitudes> magnitudes(columns);
+    DeviceBuffer<VoFitRescaling> rescaling(n);
+    const VoFitBuffers b{sinograms,
+                         fit.get(),
+                         reinterpret_cast<float*>(fit_spectrum.get()),
+                         mean.get(),
+                         padded.get(),
+                         reinterpret_cast<float*>(spectrum.get()),
+                         magnitudes.get(),
+                         rescaling.get(),
+                         fit_gains_.get(),
+                         row_gains_.get(),
+                         column_gains_.get(),
+                         t_.projections,
+                         t_.columns,
+                         t_.fit_half,
+                         t_.fit_rows,
+                         static_cast<int>(t_.fit_gains.size()),
+                         t_.pad,
+                         t_.padded_rows,
+                         t_.padded_columns,
+                         static_cast<int>(t_.column_gains.size())};
+    fit_reflect_kernel<<<blocks(fit.size()), kThreadsPerBlock>>>(b, fit.size());
+    check(cudaGetLastError(), "fit reflection kernel");
+    for (std::size_t s = 0; s < n; ++s)
+      check(cufftExecR2C(fit_forward_.get(), fit.get() + s * fit_values(), fit_spectrum.get() + s * fit_bins()),
+            "fit column transforms");
+    fit_gain_kernel<<<blocks(fit_spectrum.size()), kThreadsPerBlock>>>(b, fit_spectrum.size());
+    check(cudaGetLastError(), "fit gain kernel");
+    for (std::size_t s = 0; s < n; ++s)
+      check(cufftExecC2R(fit_backward_.get(), fit_spectrum.get() + s * fit_bins(), fit.get() + s * fit_values()),
+            "inverse fit column transforms");
+    fit_mean_kernel<<<blocks(columns), kThreadsPerBlock>>>(b, columns);
+    check(cudaGetLastError(), "fit mean kernel");
+    fit_pad_kernel<<<blocks(padded.size()), kThreadsPerBlock>>>(b, padded.size());
+    check(cudaGetLastError(), "fit padding kernel");
+    for (std::size_t s = 0; s < n; ++s)
+      check(cufftExecR2C(forward_.get(), padded.get() + s * padded_values(), spectrum.get() + s * bins()),
+            "fit low-pass transform");
+    fit_low_pass_kernel<<<blocks(spectrum.size()), kThreadsPerBlock>>>(b, spectrum.size());
+    check(cudaGetLastError(), "fit low-pass kernel");
+    for (std::size_t s = 0; s < n; ++s)
+      check(cufftExecC2R(backward_.get(), spectrum.get() + s * bins(), padded.get() + s * padded_values()),
+            "inverse fit low-pass transform");
+    fit_magnitudes_kernel<<<blocks(columns), kThreadsPerBlock>>>(b, columns);
+    check(cudaGetLastError(), "fit magnitudes kernel");
+    std::vector<VoFitMagnitudes> host_magnitudes(columns);
+    magnitudes.download(host_magnitudes.data());
+    std::vector<VoFitRescaling> host_rescaling(n);
+    for (std::size_t s = 0; s < n; ++s)
+      host_rescaling[s] = vo_fit_rescaling(std::span<const VoFitMagnitudes>(
+          host_magnitudes.data() + s * static_cast<std::size_t>(t_.columns), static_cast<std::size_t>(t_.columns)));
+    rescaling.upload(host_rescaling.data());
+    const std::size_t count = sinogram_values(slices, t_.projections, t_.columns);
+    fit_rescale_kernel<<<blocks(count), kThreadsPerBlock>>>(b, count);
+    check(cudaGetLastError(), "fit rescaling kernel");
+  }
+
+ private:
+  // Per slice: the reflected columns, their spectra, the padded fit and its spectrum.
+  std::size_t fit_values() const { return static_cast<std::size_t>(t_.columns) * static_cast<std::size_t>(t_.fit_rows); }
+  std::size_t fit_bins() const { return static_cast<std::size_t>(t_.columns) * t_.fit_gains.size(); }
+  std::size_t padded_values() const {
+    return static_cast<std::size_t>(t_.padded_rows) * static_cast<std::size_t>(t_.padded_columns);
+  }
+  std::size_t bins() const { return static_cast<std::size_t>(t_.padded_rows) * t_.column_gains.size(); }
+
+  VoFitTables t_;
+  DeviceBuffer<float> fit_gains_, row_gains_, column_gains_;
+  FftPlan fit_forward_, fit_backward_, forward_, backward_;
 };
 
 int whole(double value) { return static_cast<int>(value); }
+
+// Vo's DIM field: 0 (not given) is 1, as on the CPU (ring_removal.cpp).
+int dimension(double value) { return value == 0 ? 1 : whole(value); }
 
 }  // namespace
 
 std::unique_ptr<DeviceStripeFilter> make_vo_stripe_filter(const RingFilter& f, int projections, int columns) {
   switch (f.method) {
-    case RingMethod::vo_sort: return std::make_unique<SortingFilter>(projections, columns, whole(f.p1));
-    case RingMethod::vo_filter: return std::make_unique<FilteringFilter>(projections, columns, f.p1, whole(f.p2));
+    case RingMethod::vo_sort: return std::make_unique<SortingFilter>(projections, columns, whole(f.p1), dimension(f.p2));
+    case RingMethod::vo_filter:
+      return std::make_unique<FilteringFilter>(projections, columns, f.p1, whole(f.p2), dimension(f.p3));
     case RingMethod::vo_large:
     case RingMethod::vo_dead:
-      return std::make_unique<StripeRepairFilter>(f.method, projections, columns, f.p1, whole(f.p2), 0);
+      return std::make_unique<StripeRepairFilter>(f.method, projections, columns, f.p1, whole(f.p2), 0, 1);
     case RingMethod::vo_all:
-      return std::make_unique<StripeRepairFilter>(f.method, projections, columns, f.p1, whole(f.p2), whole(f.p3));
+      return std::make_unique<StripeRepairFilter>(f.method, projections, columns, f.p1, whole(f.p2), whole(f.p3),
+                                                  dimension(f.p4));
+    case RingMethod::vo_fit: return std::make_unique<FittingFilter>(projections, columns, whole(f.p1), f.p2);
     default: cuda_fail("CUDA ring removal: '" + tomo::to_string(f) + "' is not one of Vo's methods");
   }
 }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <numbers>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -174,14 +175,16 @@ TEST_F(CudaPath, FullCorrectionMatchesTheCpu) {
   EXPECT_LT(tomo::test::relative_error(gpu, cpu), 1e-5);
 }
 
-// Ring removal on the GPU against the CPU, every method the GPU runs: line integrals of a smooth
+// Ring removal on the GPU against the CPU, every method and DIM: line integrals of a smooth
 // object with narrow, wide, dead and saturated stripes (so that Vo's detectors find something),
 // 3 slices (one round), odd sizes. The arithmetic is the CPU's (stripe_filter_math.hpp); cuFFT's
 // rounding differs from FFTW's. Only vo-filter sorts values a transform made: a column whose
 // low-pass values lie within that rounding of each other (the constant columns of dead pixels
 // do) may sort differently and take its smoothed values in another order, a difference of the
 // sorted image's spacing, not of rounding (1-ulp noise on its input moves it by 0.85 of the
-// largest value here). vo-filter's data therefore rise along the angle: no ties.
+// largest value here). vo-filter's data therefore rise along the angle: no ties. DIM 2's square
+// median is exact, as the median across is; vo-fit divides by its fit only well above zero (1 %
+// of the largest fit), which cuFFT's rounding cannot move a value across here.
 std::vector<float> striped_sinograms(int slices, int projections, int columns, bool rising) {
   auto s = random_values(static_cast<std::size_t>(slices) * projections * columns, 0.0f, 0.02f, 21);
   for (int slice = 0; slice < slices; ++slice)
@@ -211,7 +214,9 @@ TEST_F(CudaPath, RingRemovalMatchesTheCpu) {
   for (const std::string text : {"rivers:31;0", "boinhaibel:11;", "oimoen:11;51", "oimoen:3;10001", "sijberspostnov:9;0.002",
                                  "raven:3;0.5", "raven:5;0.8", "muenchetal:4;1.0", "muenchetal:1;0.5", "vo-sort:21",
                                  "vo-sort:10001", "vo-filter:3;21", "vo-filter:0.5;5", "vo-large:3;51", "vo-dead:3;51",
-                                 "vo-all:3;61;21", "vo-all:3;21;5"}) {
+                                 "vo-all:3;61;21", "vo-all:3;21;5", "vo-sort:21;1", "vo-sort:9;2", "vo-sort:21;2",
+                                 "vo-filter:3;21;2", "vo-filter:3;9;2", "vo-all:3;21;5;2", "vo-all:3;61;21;2", "vo-fit",
+                                 "vo-fit:1;3", "vo-fit:5;30", "vo-fit:10;0.5"}) {
     const auto filter = tomo::parse_ring_filter(text);
     auto cpu = filter.method == tomo::RingMethod::vo_filter ? rising : striped;
     auto gpu = cpu;
@@ -221,8 +226,9 @@ TEST_F(CudaPath, RingRemovalMatchesTheCpu) {
   }
 }
 
-// The GPU's errors are the CPU's, and what it does not run it refuses by name. All of this is
-// decided before the device is touched, so it runs in any build with CUDA kernels, GPU or not.
+// The GPU's errors are the CPU's, and it runs every method and option the strings have. All of
+// this is decided before the device is touched, so it runs in any build with CUDA kernels, GPU or
+// not.
 TEST(Cuda, RingRemovalRejectsWhatTheCpuRejects) {
   std::string why;
   if (!tomo::cuda::device_available(&why) && why.find("no CUDA kernels") != std::string::npos)
@@ -239,18 +245,27 @@ TEST(Cuda, RingRemovalRejectsWhatTheCpuRejects) {
   };
   const std::string even = message_of({tomo::RingMethod::rivers, 4, 0, 0});
   EXPECT_NE(even.find("'rivers:4;0': median width 4 is even"), std::string::npos) << even;
-  // vo-sort's second field, DIM 2 (the square median), is an option the GPU does not know.
-  const std::string unknown = message_of({tomo::RingMethod::vo_sort, 21, 2, 0});
-  EXPECT_NE(unknown.find("'vo-sort:21;2' is not available on the GPU"), std::string::npos) << unknown;
+  const std::string dim = message_of({tomo::RingMethod::vo_sort, 21, 3, 0});
+  EXPECT_NE(dim.find("window dimension 3 must be 1 or 2"), std::string::npos) << dim;
   auto none = sinograms;
   tomo::cuda::remove_rings(none, 1, 4, 9, tomo::parse_ring_filter("none"));
   EXPECT_EQ(none, sinograms);
-  // Every method's plain string is taken (without a GPU it then fails for want of a device, not
-  // as an unknown option): the refusal above must not catch a default the CPU filters added.
+  // Every method's strings, DIM 1 and 2 included, are taken (without a GPU they then fail for
+  // want of a device, not as an unknown option), and between them they name every method.
+  std::set<tomo::RingMethod> methods;
   for (const std::string text : {"rivers:31", "boinhaibel:11", "muenchetal:4;1", "raven:3;0.5", "oimoen:51;51",
                                  "sijberspostnov:51;0.001", "vo-sort", "vo-filter", "vo-large", "vo-dead", "vo-all",
-                                 "vo-sort:21;1", "vo-filter:3;21;1", "vo-all:3;61;21;1"})
-    EXPECT_EQ(message_of(tomo::parse_ring_filter(text)).find("not available on the GPU"), std::string::npos) << text;
+                                 "vo-fit", "vo-fit:5;3", "vo-sort:21;1", "vo-sort:21;2", "vo-filter:3;21;1",
+                                 "vo-filter:3;21;2", "vo-all:3;61;21;1", "vo-all:3;61;21;2", "vo-all:;;;2"}) {
+    const auto filter = tomo::parse_ring_filter(text);
+    methods.insert(filter.method);
+    EXPECT_EQ(message_of(filter).find("not available on the GPU"), std::string::npos) << text;
+  }
+  EXPECT_EQ(methods.size(), static_cast<std::size_t>(tomo::RingMethod::vo_fit)) << "vo_fit is the last method";
+  // A parameter the method has no field for, which only code can set, is how an option added to
+  // the CPU filters later would arrive: refused by name rather than ignored.
+  const std::string unknown = message_of({tomo::RingMethod::vo_fit, 2, 10, 1, 0});
+  EXPECT_NE(unknown.find("'vo-fit:2;10' is not available on the GPU"), std::string::npos) << unknown;
 }
 
 }  // namespace
