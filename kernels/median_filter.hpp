@@ -23,6 +23,11 @@ inline void median_filter(std::span<const float> in, int width, Boundary boundar
 void median_filter_rows(const float* image, std::size_t rows, std::size_t columns, int width, Boundary boundary,
                         float* out);
 
+// The same down every column of a rows × columns image (row-major): median_filter on each column
+// (stride `columns`), 16 neighbouring columns at once. `out` must not alias `image`.
+void median_filter_columns(const float* image, std::size_t rows, std::size_t columns, int width, Boundary boundary,
+                           float* out);
+
 // Median of the values (reordered in place); the mean of the two middle ones for an even count.
 float median_of(std::span<float> values);
 

@@ -245,6 +245,28 @@ TEST(RingMedian, RowsSideBySideGiveTheSameMediansAsRowByRow) {
     }
 }
 
+// The same down the columns: columns not a multiple of 16, windows longer than the columns, one
+// row, equal values, and a window past the width that goes column by column.
+TEST(RingMedian, ColumnsSideBySideGiveTheSameMediansAsColumnByColumn) {
+  std::mt19937 random(5);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  struct Case {
+    std::size_t rows, columns;
+    int width;
+  };
+  for (const Case c : {Case{50, 37, 5}, Case{9, 16, 21}, Case{1, 3, 3}, Case{300, 40, 61}, Case{30, 2, 2049}})
+    for (const auto boundary : {tomo::Boundary::mirror, tomo::Boundary::nearest}) {
+      std::vector<float> image(c.rows * c.columns), side_by_side(image.size()), one_by_one(image.size()), column(c.rows);
+      for (float& v : image) v = std::round(8 * value(random)) / 8;
+      tomo::median_filter_columns(image.data(), c.rows, c.columns, c.width, boundary, side_by_side.data());
+      for (std::size_t k = 0; k < c.columns; ++k) {
+        tomo::median_filter(image.data() + k, c.rows, c.columns, c.width, boundary, column.data());
+        for (std::size_t r = 0; r < c.rows; ++r) one_by_one[r * c.columns + k] = column[r];
+      }
+      EXPECT_EQ(side_by_side, one_by_one) << c.rows << " x " << c.columns << ", width " << c.width;
+    }
+}
+
 // Vo's sorting filter against the algorithm done the slow way: each column sorted (stable, by
 // value), the sorted image median-filtered by selecting each window's middle value (mirrored
 // edges, scipy's default), each value put back in the row it was sorted from.
