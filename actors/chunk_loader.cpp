@@ -18,8 +18,8 @@ loader_actor::behavior_type chunk_loader(loader_actor::pointer self, coordinator
     std::vector<int> unanswered;    // per reconstructor (the batch one first, then the live slabs')
     std::size_t next_batch = 0;     // the next slab read whole
   };
-  const JobPlan& job = *parts.job;
-  const auto projections = static_cast<std::int32_t>(job.plan.projections.size());
+  const std::shared_ptr<const JobPlan> job = parts.job;  // shared by the handlers, not copied into each
+  const auto projections = static_cast<std::int32_t>(job->plan.projections.size());
   auto state = std::make_shared<State>();
   state->sent.assign(parts.live.size(), 0);
   state->unanswered.assign(reconstructors.size(), 0);
@@ -48,9 +48,9 @@ loader_actor::behavior_type chunk_loader(loader_actor::pointer self, coordinator
       const int first = state->sent[s];
       if (first >= state->scan.written || state->unanswered[to] >= parts.chunks_in_flight) continue;
       const int count = std::min(parts.chunk_projections, state->scan.written - first);
-      const Range rows = job.slabs[s];
+      const Range rows = job->slabs[s];
       projection_chunk chunk{static_cast<std::int32_t>(s), first, count,
-                             read_chunk(*parts.scan, job.plan, job.params, rows, {first, first + count}, first == 0)};
+                             read_chunk(*parts.scan, job->plan, job->params, rows, {first, first + count}, first == 0)};
       state->sent[s] += count;
       send_chunk(to, std::move(chunk));
       return true;
@@ -59,12 +59,12 @@ loader_actor::behavior_type chunk_loader(loader_actor::pointer self, coordinator
     // sums, freed then, and these slabs share the memory budget).
     const bool live_done = std::all_of(state->sent.begin(), state->sent.end(), [&](int sent) { return sent == projections; }) &&
                            std::all_of(state->unanswered.begin() + 1, state->unanswered.end(), [](int n) { return n == 0; });
-    if (!state->scan.complete || !live_done || state->next_batch >= job.slabs.size() ||
+    if (!state->scan.complete || !live_done || state->next_batch >= job->slabs.size() ||
         state->unanswered[0] >= parts.chunks_in_flight)
       return false;
     const auto slab = static_cast<std::int32_t>(state->next_batch++);
-    const Range rows = job.slabs[static_cast<std::size_t>(slab)];
-    send_chunk(0, projection_chunk{slab, 0, projections, read_slab(*parts.scan, job.plan, job.params, rows)});
+    const Range rows = job->slabs[static_cast<std::size_t>(slab)];
+    send_chunk(0, projection_chunk{slab, 0, projections, read_slab(*parts.scan, job->plan, job->params, rows)});
     return true;
   };
   return {
