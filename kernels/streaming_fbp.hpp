@@ -49,6 +49,11 @@ class StreamingFbp {
   int added() const { return added_; }
   bool complete() const { return added_ == projections(); }
 
+  // Backprojects the rows held back into the running sums now, rather than when the next chunks
+  // make kBatchedProjections of them: near the end of a scan, so that the last projection finds
+  // little left to do. Changes nothing that snapshot() or finish() give.
+  void flush() const;
+
   // The live view, (slices, N, N): the slab from every projection added so far, weighted as if
   // they were the whole scan (π / added() in place of π / P), with the value scale and circular
   // mask of the final result but no ring correction; zeros before the first projection. It
@@ -78,8 +83,6 @@ class StreamingFbp {
   void scaled_sums(int first_slice, int slices, float scale, bool mask, std::span<float> out) const;
   // Copies filtered projections [first, first + count) into the rows held back.
   void hold(std::span<const float> filtered, int first, int count);
-  // Backprojects the rows held back into the running sums.
-  void flush() const;
   // Subtracts the reconstruction of the Rivers profiles (constant in angle) from `out`.
   void subtract_rivers_correction(float scale, std::span<float> out) const;
 

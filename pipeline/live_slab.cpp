@@ -38,6 +38,9 @@ void LiveSlab::add(SlabInput& chunk, int first, int count) {
   preprocessor_.correct(chunk, flat_field_);
   fbp_->add(chunk.sinograms, first, count);
   added_ = fbp_->added();
+  // The scan's last projections are backprojected as they come, not held back for one batch at
+  // the end: what is left after the last one arrives is the lag behind the acquisition.
+  if (!complete() && projections_ - added_ < StreamingFbp::kBatchedProjections) fbp_->flush();
 }
 
 void LiveSlab::snapshot(int row, std::span<float> out) const {
