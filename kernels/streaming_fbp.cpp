@@ -125,6 +125,7 @@ void StreamingFbp::scaled_sums(int first_slice, int slices, float scale, bool ma
   const std::size_t nn = static_cast<std::size_t>(n);
   if (out.size() != static_cast<std::size_t>(slices) * nn * nn)
     fail("streaming FBP: output holds {} values, not {} slices of {} x {}", out.size(), slices, n, n);
+  if (sums_.empty()) fail("streaming FBP: the slab was already handed over by finish_in_place()");
   const float* sums = sums_.data() + static_cast<std::size_t>(first_slice) * nn * nn;
   parallel_for(static_cast<std::size_t>(slices) * nn, threads_, [&](std::size_t begin, std::size_t end) {
     for (std::size_t row = begin; row < end; ++row) {
@@ -163,6 +164,13 @@ void StreamingFbp::finish(std::span<float> out) const {
   if (!rivers) return;
   subtract_rivers_correction(scale, out);
   if (settings_.circular_mask) apply_circular_mask(out, settings_.geometry.columns, settings_.mask_ratio);
+}
+
+std::vector<float> StreamingFbp::finish_in_place() {
+  // Each value is read and written once, at the same index (scaled_sums), and the Rivers
+  // correction only adds to `out`: the sums can be their own output.
+  finish(sums_);
+  return std::move(sums_);
 }
 
 void StreamingFbp::subtract_rivers_correction(float scale, std::span<float> out) const {

@@ -69,6 +69,9 @@ class StreamingFbp {
   // (after rivers_filter on each when `rings` is rivers) to float rounding, whatever the chunks
   // and their order. Throws tomo::Error unless complete(). The running sums are left as they are.
   void finish(std::span<float> out) const;
+  // The same, made in the running sums themselves and handed over: no second slab in memory, no
+  // copy. The object is spent afterwards (throws tomo::Error if used again).
+  std::vector<float> finish_in_place();
 
   // For the memory planner: per row of the slab its running sums (N² floats), the rows held back
   // (kBatchedProjections × N floats) and, with Rivers, its column sums (N doubles); fixed, the

@@ -49,9 +49,7 @@ void LiveSlab::snapshot(int row, std::span<float> out) const {
 
 SlabOutput LiveSlab::finish() {
   if (!fbp_) fail("live slab {}:{}: finished twice", rows_.begin, rows_.end);
-  const auto n = static_cast<std::size_t>(plan_.slice_width);
-  SlabOutput out{rows_, std::vector<float>(static_cast<std::size_t>(rows_.size()) * n * n)};
-  fbp_->finish(out.slices);
+  SlabOutput out{rows_, fbp_->finish_in_place()};
   fbp_.reset();
   return out;
 }

@@ -199,6 +199,9 @@ TEST(StreamingFbp, FilterWindowValueScaleAndMaskAsBatch) {
   std::vector<float> live(batch.size());
   streaming.snapshot(live);
   EXPECT_EQ(live, out);
+  // Made in the running sums themselves and handed over: the same values; then spent.
+  EXPECT_EQ(streaming.finish_in_place(), out);
+  EXPECT_THROW(streaming.finish_in_place(), tomo::Error);
   settings.circular_mask = false;
   const auto unmasked = batch_fbp(settings, sinograms, slices);
   tomo::StreamingFbp without_mask(settings, slices);
