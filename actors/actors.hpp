@@ -21,6 +21,7 @@
 // or file formats: they call pipeline/, kernels/ and storage/. A failure in any of them fails the
 // job with its reason; the actor system, and other jobs in it, go on.
 #include <caf/replies_to.hpp>
+#include <caf/group.hpp>
 #include <caf/result.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -28,6 +29,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -63,6 +65,7 @@ struct JobParts {
   std::chrono::milliseconds stall_timeout{60000};  // no new projection for this long: incomplete scan
   std::vector<int> live_rows;                 // rows of the live view
   int live_every = 0;                         // publish them every this many projections (0: never)
+  std::string live_group;                     // and to this local group, for any actor to join
 };
 
 // Reads what is due and sends it within credit: to reconstructors[1 + s] the new projections of
@@ -101,6 +104,7 @@ struct coordinator_state {
   writer_actor slice_writer;
   std::vector<reconstructor_actor> reconstructors;  // the batch one, then one per live slab
   std::vector<caf::actor> children;
+  caf::group live_group;  // where the live view goes, when the job names one
   std::size_t slabs_done = 0;
   job_summary summary;  // filled in as the reconstructors report their counts
   bool finished = false;

@@ -90,6 +90,7 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
           watch(watcher);
           self->send(watcher, poll_atom::value);
         }
+        if (!job.live_group.empty()) st.live_group = self->system().groups().get_local(job.live_group);
         st.answer = self->make_response_promise<job_summary>();
         st.on_event(event_now("job_started"));
         self->send(loader, start_atom::value);
@@ -102,7 +103,10 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
         if (event.kind == "slab_done" && ++st.slabs_done == st.parts.job->slabs.size()) finish();
       },
       [self](live_slice& view) {
-        if (!self->state.finished && self->state.on_live_slice) self->state.on_live_slice(view);
+        coordinator_state& st = self->state;
+        if (st.finished) return;
+        if (st.on_live_slice) st.on_live_slice(view);
+        if (st.live_group) caf::anon_send(st.live_group, std::move(view));  // typed actors send to groups anonymously
       },
       [fail](job_failure& failure) { fail(fmt::format("{}: {}", failure.stage, failure.reason)); },
   };

@@ -12,19 +12,24 @@
 
 namespace tomo {
 
+// The actor system jobs run in: the runner's own, or the caller's.
 struct JobRunner::System {
-  explicit System(int threads) : config(make_config(threads)), actors(config) {}
-  static caf::actor_system_config make_config(int threads) {
-    caf::actor_system_config config;
-    if (threads > 0) config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
-    actors::add_message_types(config);
+  explicit System(int threads) : config(make_config(threads)), owned(std::in_place, *config), actors(*owned) {}
+  explicit System(caf::actor_system& theirs) : actors(theirs) {}
+  static std::unique_ptr<caf::actor_system_config> make_config(int threads) {
+    auto config = std::make_unique<caf::actor_system_config>();
+    if (threads > 0) config->set("scheduler.max-threads", static_cast<std::size_t>(threads));
+    actors::add_message_types(*config);
     return config;
   }
-  caf::actor_system_config config;
-  caf::actor_system actors;
+  std::unique_ptr<caf::actor_system_config> config;
+  std::optional<caf::actor_system> owned;
+  caf::actor_system& actors;
 };
 
 JobRunner::JobRunner(int threads) : system_(std::make_unique<System>(threads)) {}
+
+JobRunner::JobRunner(caf::actor_system& system) : system_(std::make_unique<System>(system)) {}
 
 JobRunner::~JobRunner() = default;
 
@@ -120,6 +125,7 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
     parts.live_rows = options.live_rows;
     if (parts.live_rows.empty()) parts.live_rows.push_back(job.preview_row);
     parts.live_every = options.live_every;
+    parts.live_group = options.live_group;
   }
   const int total = job.plan.rows.size();
   int written = 0;

@@ -9,9 +9,14 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "pipeline/reconstruction_job.hpp"
+
+namespace caf {
+class actor_system;
+}
 
 namespace tomo {
 
@@ -39,6 +44,9 @@ struct JobOptions {
   std::vector<int> live_rows;
   int live_every = 0;
   std::function<void(int, int, int, std::span<const float>)> on_live_slice;
+  // Also publish the live view as `live_slice` messages (actors/messages.hpp) to the actor
+  // system's local group of this name: any actor of the runner's system may join it.
+  std::string live_group;
 };
 
 class JobRunner {
@@ -46,6 +54,9 @@ class JobRunner {
   // `threads`: the actor system's workers for the actors that only pass messages (the ones that
   // read, compute and write have threads of their own); 0 = CAF's default.
   explicit JobRunner(int threads = 0);
+  // Runs jobs in an actor system of the caller's, whose other actors may subscribe to the live
+  // view (JobOptions::live_group); its config must have actors::add_message_types.
+  explicit JobRunner(caf::actor_system& system);
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;

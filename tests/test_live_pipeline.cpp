@@ -8,7 +8,10 @@
 
 #include <fmt/format.h>
 
+#include <caf/all.hpp>
+
 #include "actors/job_runner.hpp"
+#include "actors/messages.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/tiff_image.hpp"
 #include "test_support.hpp"
@@ -117,6 +120,30 @@ TEST_F(LivePipeline, LiveViewSharpensIntoTheFinalSlice) {
   RecordProperty("correlation_by_projections", measured);
   EXPECT_GT(correlation(views[120], final_slice), 0.7);
   EXPECT_LT(tomo::test::relative_error(views[240], final_slice), 1e-5);
+}
+
+// Any actor of the runner's actor system can follow the live view: it joins the job's group.
+TEST_F(LivePipeline, OtherActorsSubscribeToTheLiveView) {
+  caf::actor_system_config config;
+  tomo::actors::add_message_types(config);
+  caf::actor_system system{config};
+  caf::scoped_actor viewer{system};
+  viewer->join(system.groups().get_local("live-view-test"));
+  tomo::JobRunner runner(system);
+  tomo::JobOptions follow;
+  follow.follow = true;
+  follow.live_rows = {5, 12};
+  follow.live_every = 60;
+  follow.chunk_projections = 12;
+  follow.live_group = "live-view-test";
+  runner.run(request_for(scan_, dir_ / "subscribed"), follow);
+  std::map<int, std::vector<int>> seen;  // row → projections added at each view
+  bool more = true;
+  while (more)
+    viewer->receive([&](const tomo::actors::live_slice& view) { seen[view.row].push_back(view.added); },
+                    caf::after(std::chrono::milliseconds(200)) >> [&] { more = false; });
+  EXPECT_EQ(seen[5], (std::vector<int>{60, 120, 180, 240}));
+  EXPECT_EQ(seen[12], (std::vector<int>{60, 120, 180, 240}));
 }
 
 // A job with a step that needs the whole scan (gridrec; a sorting ring filter) is followed too,
