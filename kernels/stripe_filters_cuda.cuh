@@ -18,6 +18,14 @@ constexpr unsigned kWarpSize = 32;
 
 __device__ inline std::size_t thread_index() { return blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; }
 
+// One thread per index below `count`, each running Step(buffers, index): a per-thread step of
+// stripe_filter_gpu_steps.hpp on the device (the tests run the same steps on the CPU).
+template <auto Step, class Buffers>
+__global__ void for_each_index(Buffers buffers, std::size_t count) {
+  const std::size_t i = thread_index();
+  if (i < count) Step(buffers, i);
+}
+
 // The value of rank `rank` among `count` values, selected by the calling warp together (every
 // lane must call it with the same arguments): each lane counts its share, __reduce_add_sync
 // (sm_80 and newer) sums the counts.

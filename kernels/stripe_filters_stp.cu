@@ -36,16 +36,6 @@ __global__ void scale_profile_kernel(float* sinograms, const float* profile, int
   if (i < count) scale_by_column_profile_step(sinograms, profile, projections, columns, i);
 }
 
-__global__ void sijbers_row_kernel(SijbersBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) sijbers_row_step(b, i);
-}
-
-__global__ void sijbers_compact_kernel(SijbersBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) sijbers_compact_step(b, i);
-}
-
 // A warp per (slice, start, k): the median of the homogeneous rows' samples (two selections for
 // an even count, as median_of takes the mean of the middle two).
 __global__ void sijbers_median_kernel(SijbersBuffers b, std::size_t outputs) {
@@ -60,26 +50,6 @@ __global__ void sijbers_median_kernel(SijbersBuffers b, std::size_t outputs) {
     median = median_from_middle(upper, lower, count);
   }
   if (threadIdx.x % kWarpSize == 0) b.median[output] = median;
-}
-
-__global__ void sijbers_stripe_kernel(SijbersBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) sijbers_stripe_step(b, i);
-}
-
-__global__ void raven_pad_kernel(RavenBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) raven_pad_step(b, i);
-}
-
-__global__ void raven_gain_kernel(RavenBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) raven_gain_step(b, i);
-}
-
-__global__ void raven_crop_kernel(RavenBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) raven_crop_step(b, i);
 }
 
 __global__ void dwt_across_kernel(const float* image, int columns, float* low, float* high, std::size_t count) {
@@ -198,11 +168,11 @@ class SijbersPostnovFilter final : public DeviceStripeFilter {
     DeviceBuffer<float> median(windows * static_cast<std::size_t>(width_)), stripe(n * static_cast<std::size_t>(columns_));
     const SijbersBuffers b{sinograms,         projections_, columns_,   width_,       threshold_, homogeneous.get(),
                            mean.get(),        rows.get(),   found.get(), median.get(), stripe.get()};
-    sijbers_row_kernel<<<blocks(n * p), kThreadsPerBlock>>>(b, n * p);
-    sijbers_compact_kernel<<<blocks(windows), kThreadsPerBlock>>>(b, windows);
+    for_each_index<sijbers_row_step><<<blocks(n * p), kThreadsPerBlock>>>(b, n * p);
+    for_each_index<sijbers_compact_step><<<blocks(windows), kThreadsPerBlock>>>(b, windows);
     const std::size_t medians = windows * static_cast<std::size_t>(width_);
     sijbers_median_kernel<<<blocks(medians * kWarpSize), kThreadsPerBlock>>>(b, medians);
-    sijbers_stripe_kernel<<<blocks(stripe.size()), kThreadsPerBlock>>>(b, stripe.size());
+    for_each_index<sijbers_stripe_step><<<blocks(stripe.size()), kThreadsPerBlock>>>(b, stripe.size());
     const std::size_t count = sinogram_values(slices, projections_, columns_);
     subtract_profile_kernel<<<blocks(count), kThreadsPerBlock>>>(sinograms, stripe.get(), projections_, columns_, count);
     check(cudaGetLastError(), "Sijbers-Postnov kernels");
@@ -237,19 +207,19 @@ class RavenDeviceFilter final : public DeviceStripeFilter {
                          filtered_rows_.get(), static_cast<int>(t_.filtered_rows.size()), t_.projections,
                          t_.columns,         t_.row_margin,     t_.column_margin,
                          t_.padded_rows,     t_.padded_columns, t_.bins};
-    raven_pad_kernel<<<blocks(padded.size()), kThreadsPerBlock>>>(b, padded.size());
+    for_each_index<raven_pad_step><<<blocks(padded.size()), kThreadsPerBlock>>>(b, padded.size());
     check(cudaGetLastError(), "Raven padding kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecR2C(forward_.get(), padded.get() + s * padded_values(), spectrum.get() + s * bins()),
             "Raven forward transform");
     const std::size_t filtered = n * t_.filtered_rows.size() * static_cast<std::size_t>(t_.bins);
-    raven_gain_kernel<<<blocks(filtered), kThreadsPerBlock>>>(b, filtered);
+    for_each_index<raven_gain_step><<<blocks(filtered), kThreadsPerBlock>>>(b, filtered);
     check(cudaGetLastError(), "Raven gain kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecC2R(backward_.get(), spectrum.get() + s * bins(), padded.get() + s * padded_values()),
             "Raven inverse transform");
     const std::size_t count = sinogram_values(slices, t_.projections, t_.columns);
-    raven_crop_kernel<<<blocks(count), kThreadsPerBlock>>>(b, count);
+    for_each_index<raven_crop_step><<<blocks(count), kThreadsPerBlock>>>(b, count);
   }
 
  private:

@@ -77,41 +77,6 @@ __global__ void square_median_kernel(const float* sorted, float* smooth, int pro
   if (threadIdx.x % kWarpSize == 0) smooth[output] = median;
 }
 
-__global__ void fit_reflect_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_reflect_step(b, i);
-}
-
-__global__ void fit_gain_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_gain_step(b, i);
-}
-
-__global__ void fit_mean_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_mean_step(b, i);
-}
-
-__global__ void fit_pad_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_pad_step(b, i);
-}
-
-__global__ void fit_low_pass_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_low_pass_step(b, i);
-}
-
-__global__ void fit_magnitudes_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_magnitudes_step(b, i);
-}
-
-__global__ void fit_rescale_kernel(VoFitBuffers b, std::size_t count) {
-  const std::size_t i = thread_index();
-  if (i < count) vo_fit_rescale_step(b, i);
-}
-
 __global__ void dead_kernel(float* sinograms, const int* left, const int* right, int projections, int columns,
                             std::size_t count) {
   const std::size_t i = thread_index();
@@ -349,29 +314,29 @@ class FittingFilter final : public DeviceStripeFilter {
                          t_.padded_rows,
                          t_.padded_columns,
                          static_cast<int>(t_.column_gains.size())};
-    fit_reflect_kernel<<<blocks(fit.size()), kThreadsPerBlock>>>(b, fit.size());
+    for_each_index<vo_fit_reflect_step><<<blocks(fit.size()), kThreadsPerBlock>>>(b, fit.size());
     check(cudaGetLastError(), "fit reflection kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecR2C(fit_forward_.get(), fit.get() + s * fit_values(), fit_spectrum.get() + s * fit_bins()),
             "fit column transforms");
-    fit_gain_kernel<<<blocks(fit_spectrum.size()), kThreadsPerBlock>>>(b, fit_spectrum.size());
+    for_each_index<vo_fit_gain_step><<<blocks(fit_spectrum.size()), kThreadsPerBlock>>>(b, fit_spectrum.size());
     check(cudaGetLastError(), "fit gain kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecC2R(fit_backward_.get(), fit_spectrum.get() + s * fit_bins(), fit.get() + s * fit_values()),
             "inverse fit column transforms");
-    fit_mean_kernel<<<blocks(columns), kThreadsPerBlock>>>(b, columns);
+    for_each_index<vo_fit_mean_step><<<blocks(columns), kThreadsPerBlock>>>(b, columns);
     check(cudaGetLastError(), "fit mean kernel");
-    fit_pad_kernel<<<blocks(padded.size()), kThreadsPerBlock>>>(b, padded.size());
+    for_each_index<vo_fit_pad_step><<<blocks(padded.size()), kThreadsPerBlock>>>(b, padded.size());
     check(cudaGetLastError(), "fit padding kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecR2C(forward_.get(), padded.get() + s * padded_values(), spectrum.get() + s * bins()),
             "fit low-pass transform");
-    fit_low_pass_kernel<<<blocks(spectrum.size()), kThreadsPerBlock>>>(b, spectrum.size());
+    for_each_index<vo_fit_low_pass_step><<<blocks(spectrum.size()), kThreadsPerBlock>>>(b, spectrum.size());
     check(cudaGetLastError(), "fit low-pass kernel");
     for (std::size_t s = 0; s < n; ++s)
       check(cufftExecC2R(backward_.get(), spectrum.get() + s * bins(), padded.get() + s * padded_values()),
             "inverse fit low-pass transform");
-    fit_magnitudes_kernel<<<blocks(columns), kThreadsPerBlock>>>(b, columns);
+    for_each_index<vo_fit_magnitudes_step><<<blocks(columns), kThreadsPerBlock>>>(b, columns);
     check(cudaGetLastError(), "fit magnitudes kernel");
     std::vector<VoFitMagnitudes> host_magnitudes(columns);
     magnitudes.download(host_magnitudes.data());
@@ -381,7 +346,7 @@ class FittingFilter final : public DeviceStripeFilter {
           host_magnitudes.data() + s * static_cast<std::size_t>(t_.columns), static_cast<std::size_t>(t_.columns)));
     rescaling.upload(host_rescaling.data());
     const std::size_t count = sinogram_values(slices, t_.projections, t_.columns);
-    fit_rescale_kernel<<<blocks(count), kThreadsPerBlock>>>(b, count);
+    for_each_index<vo_fit_rescale_step><<<blocks(count), kThreadsPerBlock>>>(b, count);
     check(cudaGetLastError(), "fit rescaling kernel");
   }
 
