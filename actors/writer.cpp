@@ -1,6 +1,8 @@
 // The writer: slices to files, one at a time, each complete before it gets its name.
 #include <caf/all.hpp>
 
+#include <malloc.h>
+
 #include <thread>
 
 #include "actors/actors.hpp"
@@ -26,6 +28,10 @@ writer_actor::behavior_type writer(writer_actor::pointer self, coordinator_actor
         job_event done = event_now("slab_done");
         done.slab = slab.slab, done.rows = slab.data.rows;
         self->send(coordinator, std::move(done));
+        // A written slab's memory (and its chunks') goes back to the system: glibc keeps freed
+        // buffers of up to 32 MiB in its heap, where the memory budget no longer counts them.
+        slab.data.slices = {};
+        malloc_trim(0);
         return slab.slab;
       },
       [=](finish_atom) -> caf::result<std::vector<std::string>> {

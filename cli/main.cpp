@@ -1,6 +1,5 @@
 // tomoedge: reconstruct parallel-beam CT scans. `tomoedge --help` lists the subcommands.
 #include <CLI/CLI.hpp>
-#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,11 +10,6 @@
 #include "kernels/error.hpp"
 
 int main(int argc, char** argv) {
-  // glibc raises its mmap threshold after each large free (up to 32 MiB), and then keeps freed
-  // buffers of that size in the heap: slabs and chunks the memory budget no longer counts would
-  // stay resident. A fixed threshold gives every buffer over 128 KiB back to the system when freed
-  // (measured: `recon --follow` 87 MiB → 59 MiB peak within a 24 MiB budget; no change in time).
-  if (mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1) std::cerr << "tomoedge: warning: mallopt(M_MMAP_THRESHOLD) refused\n";
   CLI::App app{"tomoedge " TOMO_VERSION " - live and batch reconstruction of parallel-beam CT scans"};
   app.require_subcommand(1);
   app.fallthrough();  // --log-level may also follow the subcommand
