@@ -29,7 +29,8 @@ writer_actor::behavior_type writer(writer_actor::pointer self, coordinator_actor
         done.slab = slab.slab, done.rows = slab.data.rows;
         self->send(coordinator, std::move(done));
         // A written slab's memory (and its chunks') goes back to the system: glibc keeps freed
-        // buffers of up to 32 MiB in its heap, where the memory budget no longer counts them.
+        // buffers of up to 32 MiB in its heap, where the memory budget no longer counts them. (Its
+        // result only says whether there was anything to give back.)
         slab.data.slices = {};
         malloc_trim(0);
         return slab.slab;
