@@ -46,7 +46,14 @@ std::vector<int> parse_rows(const std::string& text) {
 }
 
 void run(const ReconFlags& f) {
-  const ReconParams params = resolve_params(f.params, f.input);
+  ReconParams params = resolve_params(f.params, f.input);
+  // Following a scan means reconstructing it as it comes: unless told otherwise, with the method
+  // that adds projection by projection (gridrec, the batch default, waits for the whole scan).
+  if (f.follow && !f.params.overrides.has_method() && f.params.params_file.empty() && params.method() != "fbp") {
+    params.set_method("fbp");
+    spdlog::info("--follow: reconstructing with the direct method (fbp), which runs live; --method gridrec waits "
+                 "for the end of the scan");
+  }
   if (f.dump_params) {
     std::cout << params_to_json(params) << "\n";
     return;

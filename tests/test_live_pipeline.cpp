@@ -146,13 +146,23 @@ TEST_F(LivePipeline, OtherActorsSubscribeToTheLiveView) {
   EXPECT_EQ(seen[12], (std::vector<int>{60, 120, 180, 240}));
 }
 
-// A job with a step that needs the whole scan (gridrec; a sorting ring filter) is followed too,
-// and reconstructed once the scan is complete.
+// A job with a step that needs the whole scan (gridrec asked for; a sorting ring filter) is
+// followed too, and reconstructed once the scan is complete; without --method, following uses
+// the direct method, which runs live.
 TEST_F(LivePipeline, StepsThatNeedTheWholeScanWaitForIt) {
-  const auto r = run_tomoedge(fmt::format("recon {} --out {} --follow --rings vo-sort", scan_.string(), (dir_ / "whole").string()));
+  const auto r = run_tomoedge(fmt::format("recon {} --out {} --follow --method gridrec", scan_.string(), (dir_ / "whole").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("live reconstruction off: --method gridrec reconstructs whole sinograms"), std::string::npos) << r.output;
   EXPECT_TRUE(fs::exists(dir_ / "whole" / "slice_0023.tif"));
+  // Without --method, following means the direct method, live; a sorting ring filter still waits.
+  const auto sorted = run_tomoedge(fmt::format("recon {} --out {} --follow --rings vo-sort", scan_.string(), (dir_ / "sorted").string()));
+  EXPECT_EQ(sorted.exit_code, 0) << sorted.output;
+  EXPECT_NE(sorted.output.find("--follow: reconstructing with the direct method"), std::string::npos) << sorted.output;
+  EXPECT_NE(sorted.output.find("live reconstruction off: ring filter 'vo-sort:21' needs the whole sinogram"), std::string::npos)
+      << sorted.output;
+  const auto plain = run_tomoedge(fmt::format("recon {} --out {} --follow", scan_.string(), (dir_ / "plain").string()));
+  EXPECT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_NE(plain.output.find("reconstructed as the scan is acquired"), std::string::npos) << plain.output;
 }
 
 }  // namespace
