@@ -18,9 +18,10 @@ struct MemoryNeed {
   std::int64_t bytes(int rows) const { return fixed_bytes + rows * bytes_per_row; }
 };
 
-// Slabs alive at once in the batch pipeline per stage buffer: one being read, one waiting, one
-// being reconstructed (raw sinograms); one being reconstructed, one waiting, one being written
-// (slices).
+// Slabs alive at once per kind of buffer in the actor pipeline (docs/pipeline.md): with two chunks
+// of credit, one slab being reconstructed and one read or waiting (raw sinograms), one being made
+// and one being written (slices); a third of each is counted for the moments a buffer is handed
+// over before the last one is freed.
 inline constexpr int kSlabsInFlight = 3;
 
 // The sum of `needs` for a slab of `rows` rows.
