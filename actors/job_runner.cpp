@@ -73,13 +73,14 @@ std::vector<std::shared_ptr<LiveSlab>> live_slabs(const JobPlan& job, int chunk_
     spdlog::info("live reconstruction off: {}; the scan is reconstructed once it is complete", *why);
     return live;
   }
+  // Every live slab needs the same per row and fixed (its running sums, chunks, workspaces): the
+  // count that fits is known before any slab's sums are allocated.
+  const MemoryNeed need = LiveSlab::memory_need(job.plan, chunk_projections);
   std::int64_t used = 0;
   for (const Range& rows : job.slabs) {
-    auto slab = std::make_shared<LiveSlab>(job.plan, job.params, rows);
-    const std::int64_t need = slab->memory_need(chunk_projections).bytes(rows.size());
-    if (used + need > job.budget) break;
-    used += need;
-    live.push_back(std::move(slab));
+    if (used + need.bytes(rows.size()) > job.budget) break;
+    used += need.bytes(rows.size());
+    live.push_back(std::make_shared<LiveSlab>(job.plan, job.params, rows));
   }
   const int live_end = live.empty() ? job.plan.rows.begin : live.back()->rows().end;
   if (job.plan.rings.method == RingMethod::rivers)
@@ -111,7 +112,7 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
   actors::JobParts parts;
   parts.scan = std::move(prepared.scan);
   parts.job = prepared.job;
-  parts.reconstructor = std::make_shared<SlabReconstructor>(job.plan, job.params);
+  parts.reconstructor = std::move(prepared.reconstructor);
   parts.output = std::make_shared<SliceOutput>(request, job);
   parts.chunks_in_flight = options.chunks_in_flight;
   parts.writer_delay = options.writer_delay;

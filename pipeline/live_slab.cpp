@@ -19,15 +19,17 @@ std::optional<std::string> why_not_live(const Plan& plan, const ReconParams& par
 }
 
 LiveSlab::LiveSlab(const Plan& plan, const ReconParams& params, Range rows)
-    : plan_(plan), rows_(rows), preprocessor_(plan, params), projections_(static_cast<int>(plan.projections.size())) {
-  if (const auto why = why_not_live(plan, params)) fail("this job cannot be reconstructed live: {}", *why);
-  fbp_.emplace(plan.fbp, rows.size(), plan.rings);
-}
+    : plan_(plan),
+      rows_(rows),
+      preprocessor_(plan, params),
+      fbp_(std::in_place, plan.fbp, rows.size(), plan.rings),
+      projections_(static_cast<int>(plan.projections.size())) {}
 
-MemoryNeed LiveSlab::memory_need(int chunk_projections) const {
-  MemoryNeed need = fbp_->memory_need(chunk_projections);
+MemoryNeed LiveSlab::memory_need(const Plan& plan, int chunk_projections) {
+  // A one-slice StreamingFbp knows the per-row and fixed needs of any slab of the plan.
+  MemoryNeed need = StreamingFbp(plan.fbp, 1, plan.rings).memory_need(chunk_projections);
   // The chunks themselves, raw and then corrected in place, and the flat field.
-  need.bytes_per_row += static_cast<std::int64_t>(sizeof(float)) * plan_.width * (chunk_projections + 2);
+  need.bytes_per_row += static_cast<std::int64_t>(sizeof(float)) * plan.width * (chunk_projections + 2);
   return need;
 }
 

@@ -21,7 +21,8 @@ std::optional<std::string> why_not_live(const Plan& plan, const ReconParams& par
 
 class LiveSlab {
  public:
-  // Slab `rows` of a job whose plan passes why_not_live.
+  // Slab `rows` of a job whose plan passes why_not_live (checked once for the job, by the caller;
+  // a ring filter other than Rivers would still be refused here, by StreamingFbp).
   LiveSlab(const Plan& plan, const ReconParams& params, Range rows);
 
   // Adds a chunk of the plan's projections [first, first + chunk.size) (slab_reader.hpp,
@@ -38,9 +39,10 @@ class LiveSlab {
   // The slab's slices, once complete(); the running sums are freed: call it once.
   SlabOutput finish();
 
-  // For the memory planner: the running sums per row and the working memory of chunks of up to
+  // For the memory planner, before any slab is made: what a live slab of `plan` needs per row
+  // (running sums, rows held back, its chunks) and fixed (workspaces), for chunks of up to
   // `chunk_projections` projections.
-  MemoryNeed memory_need(int chunk_projections) const;
+  static MemoryNeed memory_need(const Plan& plan, int chunk_projections);
 
   const CorrectionCounts& corrections() const { return preprocessor_.corrections(); }
   std::int64_t defective_flat_pixels() const { return flat_field_.defective_pixels; }

@@ -96,8 +96,9 @@ PreparedJob prepare_job(const JobRequest& request) {
          p.slice_crop_left(), p.slice_crop_right(), width, width);
 
   job->budget = p.memory_bytes() > 0 ? p.memory_bytes() : default_memory_budget();
-  const MemoryNeed reconstruction = SlabReconstructor(plan, p).memory_need();
-  const auto needs = memory_needs(plan, info, reconstruction, resolve_threads(p.threads()));
+  // Made once (gridrec's tables, FFTW plans, the device check) for the planner and the job.
+  prepared.reconstructor = std::make_shared<SlabReconstructor>(plan, p);
+  const auto needs = memory_needs(plan, info, prepared.reconstructor->memory_need(), resolve_threads(p.threads()));
   job->slab_rows = rows_per_slab(job->budget, plan.rows.size(), needs, kSlabLanes);
   for (int first = plan.rows.begin; first < plan.rows.end; first += job->slab_rows)
     job->slabs.push_back({first, std::min(first + job->slab_rows, plan.rows.end)});
@@ -127,14 +128,19 @@ SliceOutput::SliceOutput(const JobRequest& request, const JobPlan& job)
 
 void SliceOutput::write(const SlabOutput& slab, int row) {
   const auto width = static_cast<std::size_t>(job_.plan.slice_width);
-  const float* whole = slab.slices.data() + static_cast<std::size_t>(row - slab.rows.begin) * width * width;
-  // STP's post-processing crop: the part of each slice that is written.
-  std::vector<float> kept;
-  kept.reserve(static_cast<std::size_t>(kept_rows_.size()) * static_cast<std::size_t>(kept_columns_.size()));
-  for (int r = kept_rows_.begin; r < kept_rows_.end; ++r) {
-    const float* line = whole + static_cast<std::size_t>(r) * width + static_cast<std::size_t>(kept_columns_.begin);
-    kept.insert(kept.end(), line, line + kept_columns_.size());
+  const std::span<const float> whole(slab.slices.data() + static_cast<std::size_t>(row - slab.rows.begin) * width * width,
+                                     width * width);
+  // STP's post-processing crop: the part of each slice that is written (a copy only when cropped).
+  std::vector<float> cropped;
+  if (kept_rows_.size() * kept_columns_.size() != static_cast<int>(width * width)) {
+    cropped.reserve(static_cast<std::size_t>(kept_rows_.size()) * static_cast<std::size_t>(kept_columns_.size()));
+    for (int r = kept_rows_.begin; r < kept_rows_.end; ++r) {
+      const auto line = whole.subspan(static_cast<std::size_t>(r) * width + static_cast<std::size_t>(kept_columns_.begin),
+                                      static_cast<std::size_t>(kept_columns_.size()));
+      cropped.insert(cropped.end(), line.begin(), line.end());
+    }
   }
+  const std::span<const float> kept = cropped.empty() ? whole : std::span<const float>(cropped);
   writer_->write(row, kept);
   if (row == job_.preview_row && preview_png_) write_png_preview(*preview_png_, kept, kept_columns_.size(), kept_rows_.size());
 }

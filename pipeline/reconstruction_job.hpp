@@ -54,6 +54,7 @@ struct JobPlan {
 struct PreparedJob {
   std::unique_ptr<ScanReader> scan;  // for the part that reads
   std::shared_ptr<const JobPlan> job;
+  std::shared_ptr<SlabReconstructor> reconstructor;  // for the part that reconstructs (of job->plan)
 };
 
 // A half-acquisition scan given no axis (cor_offset 0, which would put it at the centre) gets the
