@@ -89,13 +89,19 @@ const std::vector<std::string> kRingStrings{"rivers:31;0",    "boinhaibel:11;", 
                                             "oimoen:51;51",   "sijberspostnov:51;0.001", "vo-sort",          "vo-filter",
                                             "vo-large",       "vo-dead",                 "vo-all",           "vo-fit",
                                             "vo-sort:21;2",   "vo-all:3;61;21;2"};
-void BM_PreprocessingRings(benchmark::State& state) {
+// Ring string state.range(0) by `remove` (the CPU's or the GPU's) on corrected line integrals.
+template <class Remove>
+void time_ring_removal(benchmark::State& state, Remove remove) {
   RawSlab slab = raw_slab();
   tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
   const std::string& text = kRingStrings[static_cast<std::size_t>(state.range(0))];
   const auto filter = tomo::parse_ring_filter(text);
   state.SetLabel(text);
-  time_step(state, slab.counts, [&](std::vector<float>& data) {
+  time_step(state, slab.counts, [&](std::vector<float>& data) { remove(data, filter); });
+}
+
+void BM_PreprocessingRings(benchmark::State& state) {
+  time_ring_removal(state, [](std::vector<float>& data, const tomo::RingFilter& filter) {
     tomo::remove_rings(data, kSlices, kProjections, kColumns, filter, 2);
   });
 }
@@ -112,12 +118,7 @@ void BM_CudaPreprocessingRings(benchmark::State& state) {
     state.SkipWithError(("no usable GPU: " + why).c_str());
     return;
   }
-  RawSlab slab = raw_slab();
-  tomo::correct_projections(slab.counts, kProjections, slab.flat_field, {}, 2);
-  const std::string& text = kRingStrings[static_cast<std::size_t>(state.range(0))];
-  const auto filter = tomo::parse_ring_filter(text);
-  state.SetLabel(text);
-  time_step(state, slab.counts, [&](std::vector<float>& data) {
+  time_ring_removal(state, [](std::vector<float>& data, const tomo::RingFilter& filter) {
     tomo::cuda::remove_rings(data, kSlices, kProjections, kColumns, filter);
   });
 }

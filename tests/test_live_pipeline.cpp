@@ -41,19 +41,6 @@ std::vector<float> slices_in(const fs::path& folder, int rows) {
   return all;
 }
 
-double correlation(const std::vector<float>& a, const std::vector<float>& b) {
-  double ma = 0, mb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
-  ma /= a.size(), mb /= b.size();
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) * (a[i] - ma);
-    bb += (b[i] - mb) * (b[i] - mb);
-  }
-  return ab / std::sqrt(aa * bb);
-}
-
 class LivePipeline : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -112,13 +99,13 @@ TEST_F(LivePipeline, LiveViewSharpensIntoTheFinalSlice) {
   double last = -1;
   std::string measured;
   for (const auto& [added, view] : views) {
-    const double c = correlation(view, final_slice);
+    const double c = tomo::test::correlation(view, final_slice);
     measured += fmt::format("{}: {:.3f} ", added, c);
     EXPECT_GT(c, last) << "after " << added << " projections";
     last = c;
   }
   RecordProperty("correlation_by_projections", measured);
-  EXPECT_GT(correlation(views[120], final_slice), 0.7);
+  EXPECT_GT(tomo::test::correlation(views[120], final_slice), 0.7);
   EXPECT_LT(tomo::test::relative_error(views[240], final_slice), 1e-5);
 }
 

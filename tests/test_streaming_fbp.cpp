@@ -96,19 +96,6 @@ std::vector<float> batch_fbp(const tomo::FbpSettings& settings, std::vector<floa
   return out;
 }
 
-// Pearson correlation of two images.
-double correlation(const std::vector<float>& a, const std::vector<float>& b) {
-  const double n = static_cast<double>(a.size());
-  const double mean_a = std::accumulate(a.begin(), a.end(), 0.0) / n, mean_b = std::accumulate(b.begin(), b.end(), 0.0) / n;
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ab += (a[i] - mean_a) * (b[i] - mean_b);
-    aa += (a[i] - mean_a) * (a[i] - mean_a);
-    bb += (b[i] - mean_b) * (b[i] - mean_b);
-  }
-  return ab / std::sqrt(aa * bb);
-}
-
 // --- the kernels' accumulate mode ---
 
 TEST(BackprojectionAccumulate, AddsToWhatTheOutputHolds) {
@@ -277,7 +264,7 @@ double snapshot_correlation_after_half(double span_deg, bool interleaved) {
     const double total = std::accumulate(batch.begin(), batch.end(), 0.0);
     EXPECT_NEAR(std::accumulate(live.begin(), live.end(), 0.0), total, 0.02 * total);
   }
-  return correlation(live, batch);
+  return tomo::test::correlation(live, batch);
 }
 
 TEST(StreamingFbp, SnapshotAfterHalfTheProjectionsResemblesTheFinalSlice) {

@@ -59,6 +59,20 @@ inline CommandResult run_tomoedge(const std::string& args) {
   return result;
 }
 
+// Pearson correlation of two images of the same size.
+inline double correlation(const std::vector<float>& a, const std::vector<float>& b) {
+  double mean_a = 0, mean_b = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) mean_a += a[i], mean_b += b[i];
+  mean_a /= static_cast<double>(a.size()), mean_b /= static_cast<double>(b.size());
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ab += (a[i] - mean_a) * (b[i] - mean_b);
+    aa += (a[i] - mean_a) * (a[i] - mean_a);
+    bb += (b[i] - mean_b) * (b[i] - mean_b);
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
 // The message of the tomo::Error that action() throws, or "<no error>".
 template <class Action>
 std::string error_of(Action action) {
