@@ -28,13 +28,18 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "actors/job_runner.hpp"
 #include "actors/messages.hpp"
 #include "pipeline/live_slab.hpp"
 #include "pipeline/reconstruction_job.hpp"
+#include "storage/job_store.hpp"
 
 namespace tomo::actors {
 
@@ -46,6 +51,50 @@ using reconstructor_actor = caf::typed_actor<caf::replies_to<projection_chunk>::
                                              caf::replies_to<counts_atom>::with<CorrectionCounts, std::int64_t>>;
 using writer_actor = caf::typed_actor<caf::replies_to<slab_slices>::with<std::int32_t>,
                                       caf::replies_to<finish_atom>::with<std::vector<std::string>>>;
+
+// The service's queue (service/job_service.hpp): every change of a job's state goes through it,
+// one at a time, and is in the job store (synced) before it answers. Jobs travel as serialized
+// tomoedge.Job records.
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<submit_atom, std::string>::with<scheduler_reply>,    // a new job (a record, queued)
+    caf::replies_to<cancel_atom, std::uint64_t>::with<scheduler_reply>,  // answered once a running job has stopped
+    caf::replies_to<retry_atom, std::uint64_t>::with<scheduler_reply>,   // a failed or cancelled job queued again
+    caf::replies_to<edit_atom, std::uint64_t, std::string>::with<scheduler_reply>,  // new parameters etc., queued again
+    caf::replies_to<delete_atom, std::uint64_t>::with<scheduler_reply>,  // a job not running forgotten (its output stays)
+    caf::reacts_to<ended_atom, std::uint64_t>,                           // a job's run has returned
+    caf::reacts_to<next_atom>,                                           // start what the limit allows
+    // Start nothing more and interrupt the running jobs (they resume at the next start); answered
+    // once they have stopped.
+    caf::replies_to<shutdown_atom>::with<bool>>;
+
+// What the scheduler has done besides keeping the queue: given by the service, so that the
+// scheduler holds no reconstruction and no file handling.
+struct SchedulerHooks {
+  // Runs a job to its end, recording its progress and outcome in the store; blocks (the
+  // scheduler calls it on a thread of its own).
+  std::function<void(std::uint64_t, std::shared_ptr<Cancellation>)> run;
+  // Removes what earlier runs of a job wrote (its record says which slabs).
+  std::function<void(const Job&)> discard_output;
+};
+
+struct scheduler_state {
+  std::shared_ptr<JobStore> store;
+  SchedulerHooks hooks;
+  int concurrent_jobs = 1;
+  std::set<std::pair<std::int64_t, std::uint64_t>> queue;  // (−priority, id): highest first, then oldest
+  struct Running {
+    std::shared_ptr<Cancellation> cancel;
+    std::vector<caf::typed_response_promise<scheduler_reply>> waiting;  // cancel requests, answered when it stops
+  };
+  std::map<std::uint64_t, Running> running;
+  bool stopping = false;
+  caf::typed_response_promise<bool> stopped;
+};
+
+// Keeps the queue of the jobs in `store` (those queued when it starts included), runs up to
+// `concurrent_jobs` of them at once, highest priority first, each on a detached actor of its own.
+scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+                                         std::shared_ptr<JobStore> store, SchedulerHooks hooks, int concurrent_jobs);
 
 // The parts of a prepared job, handed to the actors that use them (each to one actor).
 struct JobParts {
@@ -104,15 +153,18 @@ struct coordinator_state {
   writer_actor slice_writer;
   std::vector<reconstructor_actor> reconstructors;  // the batch one, then one per live slab
   std::vector<caf::actor> children;
+  std::size_t children_running = 0;
   caf::group live_group;  // where the live view goes, when the job names one
   std::size_t slabs_done = 0;
   job_summary summary;  // filled in as the reconstructors report their counts
   bool finished = false;
+  std::string failure;  // the first failure's reason, answered once every child has stopped
 };
 
 // Runs one job: spawns and watches the others, passes their events on to `on_event` (called on
 // the coordinator's thread), and answers `start` with the job's summary once every slab is
-// written — or with the first failure's reason, having stopped the rest.
+// written — or with the first failure's reason once the rest have stopped, so that nothing of the
+// job writes after the answer. A job_failure sent from outside (stage "cancel") cancels the job.
 coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer<coordinator_state> self, JobParts parts,
                                              std::function<void(const job_event&)> on_event,
                                              std::function<void(const live_slice&)> on_live_slice);

@@ -15,6 +15,7 @@ void add_message_types(caf::actor_system_config& config) {
   config.add_message_type<job_failure>("job_failure");
   config.add_message_type<job_summary>("job_summary");
   config.add_message_type<CorrectionCounts>("CorrectionCounts");
+  config.add_message_type<scheduler_reply>("scheduler_reply");
 }
 
 job_event event_now(std::string kind) {
@@ -36,17 +37,30 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
     for (const auto& child : self->state.children) self->send_exit(child, reason);
     self->quit();
   };
-  const auto fail = [self, stop](const std::string& reason) {
-    if (self->state.finished) return;
+  // The answer to a failed job waits until every actor of the job has stopped: a writer busy
+  // with a slab finishes it first, and whoever cleans up after the job must come after that.
+  const auto answer_failure = [self] {
+    coordinator_state& st = self->state;
+    if (st.answer.pending()) st.answer.deliver(job_summary{st.failure, {}, {}, 0});  // else: failed before it started
+    self->quit();
+  };
+  const auto fail = [self, answer_failure](const std::string& reason) {
+    coordinator_state& st = self->state;
+    if (st.finished) return;
+    st.finished = true;
+    st.failure = reason;
     job_event failed = event_now("job_failed");
     failed.message = reason;
-    self->state.on_event(failed);
-    self->state.answer.deliver(job_summary{reason, {}, {}, 0});
-    stop(caf::exit_reason::user_shutdown);
+    st.on_event(failed);
+    for (const auto& child : st.children) self->send_exit(child, caf::exit_reason::user_shutdown);
+    if (st.children_running == 0) answer_failure();
   };
-  // An actor that dies without saying why (it reports its own failures before it stops).
-  self->set_down_handler([self, fail](caf::down_msg& down) {
-    if (down.reason) fail(fmt::format("an actor of the job stopped: {}", self->system().render(down.reason)));
+  self->set_down_handler([self, fail, answer_failure](caf::down_msg& down) {
+    coordinator_state& st = self->state;
+    --st.children_running;
+    // An actor that dies without saying why (each reports its own failures before it stops).
+    if (down.reason && !st.finished) fail(fmt::format("an actor of the job stopped: {}", self->system().render(down.reason)));
+    else if (!st.failure.empty() && st.children_running == 0) answer_failure();
   });
   // Every slab written: the counts collected from each reconstructor, the output made visible,
   // the answer given.
@@ -69,13 +83,14 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
           });
   };
   return {
-      [self](start_atom) -> caf::typed_response_promise<job_summary> {
+      [self, finish](start_atom) -> caf::typed_response_promise<job_summary> {
         coordinator_state& st = self->state;
         const JobParts& job = st.parts;
         const auto me = caf::actor_cast<coordinator_actor>(self);
         const auto watch = [&](const auto& child) {
           self->monitor(child);
           st.children.push_back(caf::actor_cast<caf::actor>(child));
+          ++st.children_running;
         };
         st.slice_writer = self->spawn<caf::detached>(writer, me, job);
         watch(st.slice_writer);
@@ -94,6 +109,8 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::stateful_pointer
         st.answer = self->make_response_promise<job_summary>();
         st.on_event(event_now("job_started"));
         self->send(loader, start_atom::value);
+        // A resumed job whose slabs were all written before it was interrupted.
+        if (job.job->slabs.empty()) finish();
         return st.answer;
       },
       [self, finish](job_event& event) {

@@ -4,6 +4,7 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <thread>
 
 #include "actors/actors.hpp"
@@ -26,6 +27,46 @@ struct JobRunner::System {
   std::optional<caf::actor_system> owned;
   caf::actor_system& actors;
 };
+
+void Cancellation::cancel() { stop(true); }
+
+void Cancellation::interrupt() { stop(false); }
+
+void Cancellation::stop(bool discard) {
+  std::function<void()> stop_job;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_ || interrupted_) return;
+    (discard ? cancelled_ : interrupted_) = true;
+    stop_job = stop_;
+  }
+  if (stop_job) stop_job();
+}
+
+bool Cancellation::cancelled() const {
+  std::lock_guard lock(mutex_);
+  return cancelled_;
+}
+
+bool Cancellation::interrupted() const {
+  std::lock_guard lock(mutex_);
+  return interrupted_;
+}
+
+void Cancellation::attach(std::function<void()> stop) {
+  bool already = false;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = stop;
+    already = cancelled_ || interrupted_;
+  }
+  if (already) stop();
+}
+
+void Cancellation::detach() {
+  std::lock_guard lock(mutex_);
+  stop_ = nullptr;
+}
 
 JobRunner::JobRunner(int threads) : system_(std::make_unique<System>(threads)) {}
 
@@ -104,11 +145,14 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
       fail("an automatic output range (--range auto) needs the finished scan: give --range MIN:MAX to follow one");
     wait_for_scan(request.input, options.poll, options.stall_timeout);
   }
+  if (options.cancel && options.cancel->cancelled()) throw JobCancelled();
+  if (options.cancel && options.cancel->interrupted()) throw JobInterrupted();
   // Everything that can be found wrong before a slab is read is, here: the scan, the
   // parameters, the device, the output folder.
   PreparedJob prepared = prepare_job(request);
   if (!options.follow) require_complete(*prepared.scan);
   const JobPlan& job = *prepared.job;
+  if (options.on_planned) options.on_planned(job);
   actors::JobParts parts;
   parts.scan = std::move(prepared.scan);
   parts.job = prepared.job;
@@ -129,24 +173,42 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
     parts.live_group = options.live_group;
   }
   const int total = job.plan.rows.size();
-  int written = 0;
+  int written = total;  // a resumed job's slabs written before count as written
+  for (const Range& slab : job.slabs) written -= slab.size();
+  std::map<std::int32_t, double> first_read;  // per slab: when its first chunk was read
   // Called on the coordinator's thread only.
   auto on_event = [&](const actors::job_event& event) {
     if (log) log->write(to_json(event));
+    if (options.on_event) options.on_event(event.kind, event.time);
+    if (event.kind == "chunk_read") first_read.try_emplace(event.slab, event.time);
     if (event.kind == "slice_written" && options.on_progress) options.on_progress(++written, total);
-    if (event.kind == "slab_done")
-      spdlog::debug("slab of rows {}:{} written ({:.1f} s since the start)", event.rows.begin, event.rows.end,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (event.kind == "slab_done") {
+      const auto read = first_read.find(event.slab);
+      const double seconds = read == first_read.end() ? 0.0 : event.time - read->second;
+      spdlog::debug("slab of rows {}:{} written in {:.1f} s ({:.1f} s since the start)", event.rows.begin, event.rows.end,
+                    seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (options.on_slab_written) options.on_slab_written(event.rows, seconds);
+    }
   };
   auto on_live_slice = [&](const actors::live_slice& view) {
     if (options.on_live_slice) options.on_live_slice(view.row, view.added, view.width, view.values);
   };
   auto coordinator = system_->actors.spawn(actors::coordinator, parts, on_event, on_live_slice);
+  if (options.cancel)
+    options.cancel->attach([coordinator] { caf::anon_send(coordinator, actors::job_failure{"cancel", "stopped from outside"}); });
   actors::job_summary summary;
   caf::scoped_actor self{system_->actors};
   self->request(coordinator, caf::infinite, actors::start_atom::value)
       .receive([&](actors::job_summary& answer) { summary = std::move(answer); },
                [&](caf::error& error) { summary.error = "the job's coordinator stopped: " + system_->actors.render(error); });
+  if (options.cancel) {
+    options.cancel->detach();
+    if (options.cancel->cancelled()) {
+      parts.output->discard();
+      throw JobCancelled();
+    }
+    if (options.cancel->interrupted()) throw JobInterrupted();
+  }
   if (!summary.error.empty()) fail("{}", summary.error);
 
   JobResult result{job.plan.rows.begin, total, job.plan.slice_width, job.slab_rows, {}, summary.corrections,

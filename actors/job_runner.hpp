@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "kernels/error.hpp"
 #include "pipeline/reconstruction_job.hpp"
 
 namespace caf {
@@ -20,11 +22,54 @@ class actor_system;
 
 namespace tomo {
 
+// Lets another thread cancel a running job (JobOptions::cancel): its actors stop after the chunk or
+// slab at hand, whatever it wrote is removed, and JobRunner::run throws JobCancelled.
+class Cancellation {
+ public:
+  void cancel();
+  // Stops the job as cancel() does but keeps what it wrote (JobRunner::run throws JobInterrupted):
+  // the service shutting down, to resume the job when it starts again.
+  void interrupt();
+  bool cancelled() const;
+  bool interrupted() const;
+
+ private:
+  friend class JobRunner;
+  // What cancel() does to the job running now; run at once when it was cancelled before.
+  void attach(std::function<void()> stop);
+  void detach();
+  void stop(bool discard);
+  mutable std::mutex mutex_;
+  bool cancelled_ = false;
+  bool interrupted_ = false;
+  std::function<void()> stop_;
+};
+
+class JobCancelled : public Error {
+ public:
+  JobCancelled() : Error("cancelled") {}
+};
+
+class JobInterrupted : public Error {
+ public:
+  JobInterrupted() : Error("interrupted") {}
+};
+
 struct JobOptions {
   // Where to write the job's events as JSON lines (storage/event_log.hpp); none if empty.
   std::optional<std::filesystem::path> events;
   // Called with (slices written, slices in all) after each slice.
   std::function<void(int, int)> on_progress;
+  // Called once all of a slab's slices are under their final names, with its rows and the seconds
+  // from its first chunk read to its last slice written (on an actor's thread, one call at a time).
+  std::function<void(Range, double)> on_slab_written;
+  // Called with each event's kind and time (Unix seconds), as the event log has them
+  // (docs/pipeline.md, "Events"), on the coordinator's thread.
+  std::function<void(const std::string&, double)> on_event;
+  // Called once the job is planned, before any slab is read: its plan, slabs and slab height.
+  std::function<void(const JobPlan&)> on_planned;
+  // Set to cancel the job from another thread.
+  std::shared_ptr<Cancellation> cancel;
   // Chunks a loader may have unanswered per reconstructor: 2 lets reading the next slab overlap
   // reconstructing this one while the last is written, and bounds memory to about 2 slabs
   // in and 2 out (the memory planner counts kSlabsInFlight = 3 of each).
@@ -63,7 +108,9 @@ class JobRunner {
 
   // Runs the job to its end. Throws tomo::Error with the reason when it fails (the scan, the
   // parameters, the output folder, a read or a write, or a kernel); whatever it wrote under
-  // final names stays, nothing is half-written.
+  // final names stays, nothing is half-written. Throws JobCancelled, having removed its output,
+  // when options.cancel is cancelled, and JobInterrupted, keeping it, when it is interrupted.
+  // Either way no actor of the job writes after it returns.
   JobResult run(const JobRequest& request, const JobOptions& options = {});
 
  private:

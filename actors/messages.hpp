@@ -55,6 +55,14 @@ using credit_atom = caf::atom_constant<caf::atom("credit")>;
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using counts_atom = caf::atom_constant<caf::atom("counts")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
+// The scheduler's requests.
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using edit_atom = caf::atom_constant<caf::atom("edit")>;
+using delete_atom = caf::atom_constant<caf::atom("delete")>;
+using ended_atom = caf::atom_constant<caf::atom("ended")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 // Projections [first, first + count) of one slab of rows, raw, with their flat field: from the
 // chunk loader to the slab's reconstructor. A finished scan's slab comes as one chunk of all its
@@ -141,6 +149,19 @@ struct job_summary {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_summary& x) {
   return f(caf::meta::type_name("job_summary"), x.error, x.outputs, x.corrections, x.defective_flat_pixels);
+}
+
+// The scheduler's answer to a request about a job: `status` as HTTP says it (200 done, 404 no such
+// job, 409 not in a state that allows it), a message saying why when it is not 200, and the
+// job's id. Jobs themselves travel as serialized protobuf records (proto/job.proto).
+struct scheduler_reply {
+  std::int32_t status = 200;
+  std::string message;
+  std::uint64_t id = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scheduler_reply& x) {
+  return f(caf::meta::type_name("scheduler_reply"), x.status, x.message, x.id);
 }
 
 // A job_event of `kind` stamped now.

@@ -25,6 +25,10 @@ enum class FlagSet { all, input_and_preprocessing };
 // Registers --params and the parameter flags on `command`; `flags` must outlive the parse.
 void add_params_flags(CLI::App* command, ParamsFlags& flags, FlagSet set = FlagSet::all);
 
+// Only what the --params file and the flags set, without defaults (what `jobs submit` sends for
+// the service to complete); --angles FIRST:STEP, which needs the scan, is not in it.
+ReconParams given_params(const ParamsFlags& flags);
+
 // The effective parameters for `input`: defaults, then --params, then the flags; validated.
 // (--angles FIRST:STEP needs the scan's projection count, hence the input.)
 ReconParams resolve_params(const ParamsFlags& flags, const std::filesystem::path& input);

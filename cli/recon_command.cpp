@@ -60,7 +60,10 @@ void run(const ReconFlags& f) {
   }
   if (f.out.empty()) fail("recon needs --out DIR (where the slices go)");
 
-  JobRequest request{f.input, f.out, params, std::nullopt};
+  JobRequest request;
+  request.input = f.input;
+  request.output_folder = f.out;
+  request.params = params;
   if (!f.preview.empty()) request.preview_png = f.preview;
   JobOptions options;
   if (isatty(STDERR_FILENO)) options.on_progress = show_progress;

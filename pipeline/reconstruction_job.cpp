@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "kernels/error.hpp"
@@ -85,6 +86,7 @@ PreparedJob prepare_job(const JobRequest& request) {
   const ScanInfo& info = scan.info();
   auto job = std::make_shared<JobPlan>();
   job->input = info.path.string();
+  job->dtype = info.dtype;
   std::optional<DynamicFlatModel> dynamic;
   job->params = with_half_acquisition_axis(requested, scan, dynamic);
   const ReconParams& p = job->params;
@@ -99,9 +101,13 @@ PreparedJob prepare_job(const JobRequest& request) {
   // Made once (gridrec's tables, FFTW plans, the device check) for the planner and the job.
   prepared.reconstructor = std::make_shared<SlabReconstructor>(plan, p);
   const auto needs = memory_needs(plan, info, prepared.reconstructor->memory_need(), resolve_threads(p.threads()));
-  job->slab_rows = rows_per_slab(job->budget, plan.rows.size(), needs, kSlabLanes);
+  job->slab_rows = request.slab_rows > 0 ? request.slab_rows : rows_per_slab(job->budget, plan.rows.size(), needs, kSlabLanes);
+  const auto& written = request.written_slabs;
   for (int first = plan.rows.begin; first < plan.rows.end; first += job->slab_rows)
-    job->slabs.push_back({first, std::min(first + job->slab_rows, plan.rows.end)});
+    if (std::find(written.begin(), written.end(), first) == written.end())
+      job->slabs.push_back({first, std::min(first + job->slab_rows, plan.rows.end)});
+  if (!written.empty())
+    spdlog::info("resuming: {} slabs already written, {} to reconstruct", written.size(), job->slabs.size());
   job->preview_row = plan.rows.begin + plan.rows.size() / 2;
   spdlog::info("{}: {} rows x {} projections x {} columns ({}); reconstructing rows {}:{} ({} of {} projections, "
                "slices {} x {}), {} rows per slab within a budget of {:.1f} GiB",
@@ -154,6 +160,8 @@ std::vector<std::filesystem::path> SliceOutput::finish() {
   }
   return outputs;
 }
+
+void SliceOutput::discard() { writer_->discard(); }
 
 void log_corrections(const JobPlan& job, const CorrectionCounts& counts, std::int64_t defective_flat_pixels) {
   if (counts.clamped > 0)

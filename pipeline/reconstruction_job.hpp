@@ -27,6 +27,11 @@ struct JobRequest {
   ReconParams params;  // complete (with_defaults) and validated
   // Also write the middle slice as an 8-bit PNG here, for people to look at.
   std::optional<std::filesystem::path> preview_png;
+  // Resuming an interrupted job: the slab height it had (0: from the memory budget), so that its
+  // slabs are the same, and the first rows of the slabs whose slices are all written already
+  // (TIFF output only: those files stay and the slabs are not reconstructed again).
+  int slab_rows = 0;
+  std::vector<int> written_slabs;
 };
 
 struct JobResult {
@@ -43,11 +48,12 @@ struct JobResult {
 // What every part of a job reads, fixed before the first slab.
 struct JobPlan {
   std::string input;   // the scan's path, for messages and provenance
+  std::string dtype;   // of its stored samples ("uint16", ...)
   ReconParams params;  // as requested, with the half-acquisition axis and the output range found
   Plan plan;
   std::int64_t budget = 0;  // bytes
   int slab_rows = 0;
-  std::vector<Range> slabs;  // plan.rows in slabs of slab_rows, in order
+  std::vector<Range> slabs;  // plan.rows in slabs of slab_rows, in order, less those written already
   int preview_row = 0;       // the middle row: the preview PNG's, and the automatic range's
 };
 
@@ -78,6 +84,8 @@ class SliceOutput {
   void write(const SlabOutput& slab, int row);
   // Makes the output visible under its final names; the files written, in row order.
   std::vector<std::filesystem::path> finish();
+  // Removes whatever the job wrote (a cancelled job leaves nothing behind).
+  void discard();
 
  private:
   const JobPlan& job_;

@@ -1,6 +1,7 @@
 #include "storage/slice_writer.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,6 +16,10 @@ OutputFormat parse_output_format(const std::string& name) {
   if (name == "tiff") return OutputFormat::tiff;
   if (name == "hdf5") return OutputFormat::hdf5;
   fail("unknown output format '{}' (use tiff or hdf5)", name);
+}
+
+fs::path tiff_slice_path(const fs::path& folder, const std::string& prefix, int row) {
+  return folder / fmt::format("{}_{:04d}.tif", prefix, row);
 }
 
 void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write_to) {
@@ -44,9 +49,18 @@ void prepare_folder(const fs::path& folder) {
   fs::remove(probe, error);
 }
 
+// Removes `path` if it is there; a file that cannot be removed is worth a warning, not a failure
+// of what is already failing or cancelled.
+void remove_if_there(const fs::path& path) {
+  std::error_code error;
+  fs::remove(path, error);
+  if (error) spdlog::warn("could not remove {}: {}", path.string(), error.message());
+}
+
 class TiffStackWriter final : public SliceWriter {
  public:
-  TiffStackWriter(OutputSpec spec, int width, int height) : spec_(std::move(spec)), width_(width), height_(height) {}
+  TiffStackWriter(OutputSpec spec, int first_row, int rows, int width, int height)
+      : spec_(std::move(spec)), first_row_(first_row), rows_(rows), width_(width), height_(height) {}
 
   void write(int row, std::span<const float> slice) override {
     write_atomically(path_of(row), [&](const fs::path& temporary) {
@@ -54,10 +68,17 @@ class TiffStackWriter final : public SliceWriter {
     });
   }
   void finish() override {}
-  fs::path path_of(int row) const override { return spec_.folder / fmt::format("{}_{:04d}.tif", spec_.prefix, row); }
+  fs::path path_of(int row) const override { return tiff_slice_path(spec_.folder, spec_.prefix, row); }
+  void discard() override {
+    for (int row = first_row_; row < first_row_ + rows_; ++row) {
+      remove_if_there(path_of(row));
+      remove_if_there(fs::path(path_of(row)) += ".part");
+    }
+  }
 
  private:
   OutputSpec spec_;
+  int first_row_, rows_;
   int width_, height_;
 };
 
@@ -80,6 +101,12 @@ class VolumeWriter final : public SliceWriter {
     finished_ = true;
   }
   fs::path path_of(int) const override { return path_; }
+  void discard() override {
+    if (!finished_) volume_.close();
+    finished_ = true;
+    remove_if_there(fs::path(path_) += ".part");
+    remove_if_there(path_);
+  }
 
  private:
   fs::path path_;
@@ -92,7 +119,7 @@ class VolumeWriter final : public SliceWriter {
 std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int width, int height,
                                                const Provenance& provenance) {
   prepare_folder(spec.folder);
-  if (spec.format == OutputFormat::tiff) return std::make_unique<TiffStackWriter>(spec, width, height);
+  if (spec.format == OutputFormat::tiff) return std::make_unique<TiffStackWriter>(spec, first_row, rows, width, height);
   return std::make_unique<VolumeWriter>(spec, first_row, rows, width, height, provenance);
 }
 

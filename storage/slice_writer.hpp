@@ -40,7 +40,13 @@ class SliceWriter {
   virtual void finish() = 0;
   // The final path of a row's slice (the volume file for HDF5).
   virtual std::filesystem::path path_of(int row) const = 0;
+  // Removes the output of every row it was made for, under final or temporary names, written
+  // by it or by an earlier run of the job (a cancelled job leaves nothing behind).
+  virtual void discard() = 0;
 };
+
+// A TIFF stack's file for detector row `row`: FOLDER/PREFIX_NNNN.tif.
+std::filesystem::path tiff_slice_path(const std::filesystem::path& folder, const std::string& prefix, int row);
 
 // Creates the output folder if needed and checks it is writable (tomo::Error otherwise).
 // `first_row`, `rows`: the detector rows that will be written; slices of height × width.

@@ -1,0 +1,227 @@
+#include "gateway/api_routes.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <functional>
+
+#include "gateway/openapi_json.hpp"
+#include "service/job_service.hpp"
+#include "storage/recon_params.hpp"
+
+namespace tomo::gateway {
+
+const std::string& openapi_json() {
+  static const std::string text(kOpenApiJson);
+  return text;
+}
+
+namespace {
+
+using Segments = std::vector<std::string>;
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+std::string to_json(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) throw std::runtime_error("could not print a record as JSON: " + status.ToString());
+  return json;
+}
+
+// The request's body as `Message`: malformed JSON, unknown fields or wrong types are a 400
+// naming the problem.
+template <class Message>
+Message from_json(const HttpRequest& request, const char* what) {
+  Message message;
+  if (request.body.empty()) return message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(request.body, &message, options);
+  if (!status.ok()) throw RequestError(400, fmt::format("the body is not a valid {}: {}", what, status.ToString()));
+  return message;
+}
+
+std::uint64_t job_id(const std::string& text) {
+  std::uint64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc() || end != text.data() + text.size() || id == 0)
+    throw RequestError(404, fmt::format("'{}' is not a job id (a positive whole number)", text));
+  return id;
+}
+
+HttpResponse job_list(JobService& service, const HttpRequest& request) {
+  const auto query = request.query();
+  const auto state = query.find("state");
+  Job::State wanted = Job::unknown;
+  if (state != query.end() && !Job::State_Parse(state->second, &wanted))
+    throw RequestError(400, fmt::format("state '{}' is not one of queued, running, done, failed, cancelled", state->second));
+  tomoedge::JobList list;
+  for (Job& job : service.jobs())
+    if (wanted == Job::unknown || job.state() == wanted) *list.add_jobs() = std::move(job);
+  return json_response(200, to_json(list));
+}
+
+HttpResponse health(JobService& service) {
+  int running = 0, queued = 0;
+  for (const Job& job : service.jobs()) {
+    running += job.state() == Job::running;
+    queued += job.state() == Job::queued;
+  }
+  const nlohmann::json body{{"status", "ok"}, {"version", TOMO_VERSION}, {"running", running}, {"queued", queued}};
+  return json_response(200, body.dump());
+}
+
+// A route: its method, its path with `{...}` for a variable segment, and what answers it.
+struct Route {
+  std::string method;
+  std::string path;
+  std::function<HttpResponse(JobService&, const HttpRequest&, const Segments&)> answer;
+};
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table{
+      {"GET", "/api/health", [](JobService& s, const HttpRequest&, const Segments&) { return health(s); }},
+      {"GET", "/api/version",
+       [](JobService&, const HttpRequest&, const Segments&) {
+         return json_response(200, nlohmann::json{{"version", TOMO_VERSION}, {"job_schema", kJobSchema}}.dump());
+       }},
+      {"GET", "/api/openapi.json",
+       [](JobService&, const HttpRequest&, const Segments&) { return json_response(200, openapi_json()); }},
+      {"GET", "/api/jobs", [](JobService& s, const HttpRequest& r, const Segments&) { return job_list(s, r); }},
+      {"POST", "/api/jobs",
+       [](JobService& s, const HttpRequest& r, const Segments&) {
+         return json_response(201, to_json(s.submit(from_json<JobSubmission>(r, "job submission"))));
+       }},
+      {"GET", "/api/jobs/{id}",
+       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.job(job_id(v[0])))); }},
+      {"PATCH", "/api/jobs/{id}",
+       [](JobService& s, const HttpRequest& r, const Segments& v) {
+         return json_response(200, to_json(s.edit(job_id(v[0]), from_json<JobSubmission>(r, "job change"))));
+       }},
+      {"DELETE", "/api/jobs/{id}",
+       [](JobService& s, const HttpRequest&, const Segments& v) {
+         s.remove(job_id(v[0]));
+         return json_response(204, "");
+       }},
+      {"POST", "/api/jobs/{id}/cancel",
+       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.cancel(job_id(v[0])))); }},
+      {"POST", "/api/jobs/{id}/retry",
+       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.retry(job_id(v[0])))); }},
+      {"POST", "/api/jobs/{id}/duplicate",
+       [](JobService& s, const HttpRequest&, const Segments& v) {
+         return json_response(201, to_json(s.duplicate(job_id(v[0]))));
+       }},
+      {"GET", "/api/presets",
+       [](JobService& s, const HttpRequest&, const Segments&) {
+         tomoedge::PresetList list;
+         for (Preset& preset : s.presets()) *list.add_presets() = std::move(preset);
+         return json_response(200, to_json(list));
+       }},
+      {"GET", "/api/presets/{name}",
+       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.preset(v[0]))); }},
+      {"PUT", "/api/presets/{name}",
+       [](JobService& s, const HttpRequest& r, const Segments& v) {
+         Preset preset = from_json<Preset>(r, "preset");
+         if (!preset.name().empty() && preset.name() != v[0])
+           throw RequestError(400, fmt::format("the body names preset '{}' but the path '{}'", preset.name(), v[0]));
+         preset.set_name(v[0]);
+         return json_response(200, to_json(s.put_preset(preset)));
+       }},
+      {"DELETE", "/api/presets/{name}",
+       [](JobService& s, const HttpRequest&, const Segments& v) {
+         s.remove_preset(v[0]);
+         return json_response(204, "");
+       }},
+      {"GET", "/metrics",
+       [](JobService& s, const HttpRequest&, const Segments&) {
+         HttpResponse response{200, "text/plain; version=0.0.4", s.render_metrics(), {}};
+         return response;
+       }},
+  };
+  return table;
+}
+
+Segments split_path(const std::string& path) {
+  Segments segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+// The variable segments of `path` when it matches `pattern`.
+std::optional<Segments> match(const std::string& pattern, const Segments& path) {
+  const Segments parts = split_path(pattern);
+  if (parts.size() != path.size()) return std::nullopt;
+  Segments variables;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].starts_with('{')) {
+      if (path[i].empty()) return std::nullopt;
+      variables.push_back(path[i]);
+    } else if (parts[i] != path[i]) {
+      return std::nullopt;
+    }
+  }
+  return variables;
+}
+
+}  // namespace
+
+std::vector<RouteInfo> api_routes() {
+  std::vector<RouteInfo> info;
+  for (const Route& route : routes()) info.push_back({route.method, route.path});
+  return info;
+}
+
+HttpResponse handle_api(JobService& service, const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string path = request.path();
+  const Segments segments = split_path(path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path);
+  HttpResponse response = json_error(404, fmt::format("no such resource: {}", path));
+  std::vector<std::string> allowed;
+  try {
+    for (const Route& route : routes()) {
+      const auto variables = match(route.path, segments);
+      if (!variables) continue;
+      if (route.method != request.method) {
+        allowed.push_back(route.method);
+        continue;
+      }
+      response = route.answer(service, request, *variables);
+      allowed.clear();
+      break;
+    }
+    if (!allowed.empty()) {
+      std::string list;
+      for (const auto& method : allowed) list += (list.empty() ? "" : ", ") + method;
+      response = json_error(405, fmt::format("{} does not take {} (it takes {})", path, request.method, list));
+      response.headers.emplace_back("Allow", list);
+    }
+  } catch (const RequestError& e) {
+    response = json_error(e.status(), e.what());
+  } catch (const Error& e) {
+    response = json_error(400, e.what());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  service.metrics().api_request(response.status, seconds);
+  if (response.status >= 400)
+    spdlog::info("api: {} {} -> {}: {}", request.method, path, response.status, response.body);
+  return response;
+}
+
+}  // namespace tomo::gateway

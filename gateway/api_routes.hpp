@@ -1,0 +1,33 @@
+#pragma once
+// The REST API (docs/api.md, gateway/openapi.json): plain functions from a parsed request to a
+// response over a JobService, testable without a socket. Bodies are the protobuf JSON mapping of
+// proto/job.proto's messages, with the .proto's field names; both spellings are read.
+#include <string>
+#include <vector>
+
+#include "gateway/http_types.hpp"
+
+namespace tomo {
+class JobService;
+}
+
+namespace tomo::gateway {
+
+// One route, as the OpenAPI description lists it: "GET", "/api/jobs/{id}".
+struct RouteInfo {
+  std::string method;
+  std::string path;
+};
+
+// Every route the API answers (for the OpenAPI check and docs/api.md).
+std::vector<RouteInfo> api_routes();
+
+// Answers one request: a route's response, 404 for no route, 405 for a route without that
+// method, 4xx with {"error": ...} naming what is wrong in a request; never throws for a bad
+// request (only for the service's own failures, which the server turns into a 500).
+HttpResponse handle_api(JobService& service, const HttpRequest& request);
+
+// The OpenAPI 3 description the API serves at /api/openapi.json.
+const std::string& openapi_json();
+
+}  // namespace tomo::gateway

@@ -1,0 +1,193 @@
+#include "service/job_execution.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "storage/slice_writer.hpp"
+
+namespace tomo {
+namespace fs = std::filesystem;
+
+void add_log_line(Job& job, const std::string& level, const std::string& message, std::size_t keep) {
+  LogLine* line = job.add_log();
+  line->set_time(unix_now());
+  line->set_level(level);
+  line->set_message(message);
+  auto* log = job.mutable_log();
+  if (static_cast<std::size_t>(log->size()) > keep)
+    log->DeleteSubrange(0, log->size() - static_cast<int>(keep));
+}
+
+void discard_job_output(const Job& job) {
+  const fs::path folder = job.output();
+  std::error_code error;
+  if (job.params().format() == "hdf5") {
+    fs::remove(folder / (job.params().prefix() + ".h5.part"), error);
+    return;
+  }
+  for (const SlabRecord& slab : job.slabs())
+    for (int row = slab.first_row(); row < slab.first_row() + slab.rows(); ++row) {
+      const fs::path path = tiff_slice_path(folder, job.params().prefix(), row);
+      fs::remove(path, error);
+      fs::remove(fs::path(path) += ".part", error);
+    }
+}
+
+namespace {
+
+// The request for a run of `job`: a resumed TIFF job skips the slabs already written; an HDF5
+// volume is one file that an interrupted run never finished, so all of its slabs run again.
+JobRequest request_for(const Job& job, const ExecutionSettings& settings) {
+  JobRequest request;
+  request.input = job.input();
+  request.output_folder = job.output();
+  request.params = job.params();
+  if (request.params.memory_bytes() == 0) request.params.set_memory_bytes(settings.memory_budget);
+  if (request.params.threads() == 0) request.params.set_threads(settings.threads);
+  request.slab_rows = job.slab_rows();
+  if (job.params().format() != "hdf5")
+    for (const SlabRecord& slab : job.slabs())
+      if (slab.written()) request.written_slabs.push_back(slab.first_row());
+  return request;
+}
+
+// The bytes of a slab's slices on disk.
+std::int64_t bytes_on_disk(const Job& job, Range rows) {
+  if (job.params().format() == "hdf5") return 0;  // one volume, counted when it is finished
+  std::int64_t bytes = 0;
+  std::error_code error;
+  for (int row = rows.begin; row < rows.end; ++row) {
+    const auto size = fs::file_size(tiff_slice_path(job.output(), job.params().prefix(), row), error);
+    if (!error) bytes += static_cast<std::int64_t>(size);
+  }
+  return bytes;
+}
+
+std::int64_t sample_bytes(const std::string& dtype) {
+  if (dtype == "uint8" || dtype == "int8") return 1;
+  if (dtype == "uint16" || dtype == "int16") return 2;
+  if (dtype == "float64") return 8;
+  return 4;
+}
+
+}  // namespace
+
+void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, const ExecutionSettings& settings,
+                 std::uint64_t id, const std::shared_ptr<Cancellation>& cancel) {
+  const auto keep = settings.log_lines;
+  Job job;
+  try {
+    job = store.update(id, [&](Job& j) {
+      j.set_state(Job::running);
+      j.set_started(unix_now());
+      j.set_attempts(j.attempts() + 1);
+      j.clear_error();
+      int written = 0;
+      for (const SlabRecord& slab : j.slabs()) written += slab.written() ? 1 : 0;
+      add_log_line(j, "info",
+                   written > 0 ? fmt::format("resumed on {} (run {}): {} of {} slabs already written", settings.worker,
+                                             j.attempts(), written, j.slabs_size())
+                               : fmt::format("started on {} (run {})", settings.worker, j.attempts()),
+                   keep);
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("job {}: cannot start it: {}", id, e.what());
+    return;
+  }
+  spdlog::info("job {}: started ({} -> {})", id, job.input(), job.output());
+
+  JobOptions options;
+  options.follow = job.follow();
+  options.stall_timeout = settings.stall_timeout;
+  options.cancel = cancel;
+  std::int64_t raw_bytes_per_row = 0;  // what one reconstructed row reads of every projection, as stored
+  options.on_planned = [&](const JobPlan& plan) {
+    raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
+                        plan.params.binning() * sample_bytes(plan.dtype);
+    // The slabs are fixed at the first run: a resumed run must cut the scan the same way.
+    if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows) return;
+    job = store.update(id, [&](Job& j) {
+      j.set_slab_rows(plan.slab_rows);
+      j.clear_slabs();
+      for (int first = plan.plan.rows.begin; first < plan.plan.rows.end; first += plan.slab_rows) {
+        SlabRecord* slab = j.add_slabs();
+        slab->set_first_row(first);
+        slab->set_rows(std::min(plan.slab_rows, plan.plan.rows.end - first));
+      }
+      j.set_slices_total(plan.plan.rows.size());
+      j.set_slices_written(0);
+    });
+  };
+  std::mutex committing;  // slabs are reported from one actor at a time; this keeps it so
+  options.on_slab_written = [&](Range rows, double seconds) {
+    std::lock_guard lock(committing);
+    if (store.commit_slab(id, rows.begin, settings.worker, seconds))
+      metrics.slab_written(seconds, raw_bytes_per_row * rows.size(), bytes_on_disk(job, rows));
+  };
+  double scan_complete = 0;
+  options.on_event = [&](const std::string& kind, double time) {
+    if (kind == "scan_complete") scan_complete = time;
+  };
+
+  Job::State outcome = Job::done;
+  std::string reason;
+  JobResult result;
+  try {
+    result = runner.run(request_for(job, settings), options);
+  } catch (const JobCancelled&) {
+    outcome = Job::cancelled;
+  } catch (const JobInterrupted&) {
+    // The service is stopping: the job goes back to the queue, to resume where it was.
+    outcome = Job::queued;
+  } catch (const std::exception& e) {
+    outcome = Job::failed;
+    reason = e.what();
+  }
+  if (outcome == Job::cancelled) discard_job_output(job);  // slabs written by earlier runs too
+  const double finished = unix_now();
+  if (outcome == Job::done && scan_complete > 0) metrics.ready_after_acquisition(finished - scan_complete);
+  try {
+    store.update(id, [&](Job& j) {
+      j.set_state(outcome);
+      j.set_finished(finished);
+      if (outcome == Job::done) {
+        j.clear_outputs();
+        for (const auto& path : result.outputs) j.add_outputs(path.string());
+        std::int64_t bytes = 0;
+        std::error_code error;
+        for (const auto& path : result.outputs) {
+          const auto size = fs::file_size(path, error);
+          if (!error) bytes += static_cast<std::int64_t>(size);
+        }
+        j.set_bytes_written(bytes);
+        j.set_slices_written(j.slices_total());
+        add_log_line(j, "info", fmt::format("done in {:.1f} s: {} slices in {}", result.seconds, result.slices, j.output()), keep);
+      } else if (outcome == Job::failed) {
+        j.set_error(reason);
+        add_log_line(j, "error", reason, keep);
+      } else if (outcome == Job::queued) {
+        j.set_finished(0);
+        add_log_line(j, "info", "interrupted: the service stopped; it resumes when the service starts again", keep);
+      } else {
+        for (SlabRecord& slab : *j.mutable_slabs()) slab.set_written(false);
+        j.set_slices_written(0);
+        add_log_line(j, "info", "cancelled; its output was removed", keep);
+      }
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("job {}: could not record its end ({}): {}", id, to_string(outcome), e.what());
+  }
+  if (outcome == Job::queued) {
+    spdlog::info("job {}: interrupted; it resumes when the service starts again", id);
+    return;
+  }
+  metrics.job_ended(outcome);
+  if (outcome == Job::failed)
+    spdlog::warn("job {}: failed: {}", id, reason);
+  else
+    spdlog::info("job {}: {}", id, to_string(outcome));
+}
+
+}  // namespace tomo

@@ -1,0 +1,307 @@
+#include "service/job_service.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "actors/actors.hpp"
+#include "service/data_roots.hpp"
+#include "service/job_execution.hpp"
+#include "service/watch_rules.hpp"
+#include "storage/recon_params.hpp"
+#include "storage/scan_reader.hpp"
+
+namespace tomo {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string worker_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return fmt::format("pid {}", getpid());
+  return fmt::format("{} (pid {})", host, getpid());
+}
+
+// How long a client waits for a running job to stop when it cancels it: a slab's work is not
+// interrupted midway, and a large slab on a CPU node takes a minute or two.
+constexpr auto kCancelWait = std::chrono::seconds(300);
+
+}  // namespace
+
+// The actor system, the scheduler, the runner its jobs share, and the watcher's thread.
+struct JobService::Actors {
+  explicit Actors(int threads) {
+    if (threads > 0) config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
+    actors::add_message_types(config);
+    system.emplace(config);
+    runner.emplace(*system);
+  }
+  caf::actor_system_config config;
+  std::optional<caf::actor_system> system;
+  std::optional<JobRunner> runner;
+  actors::scheduler_actor scheduler;
+
+  std::thread watcher;
+  std::mutex watching;
+  std::condition_variable wake;
+  bool stop = false;
+  std::set<std::string> refused;  // scans a rule matched but could not make a job of, said once
+
+  // Asks the scheduler; a refusal becomes a RequestError with its status.
+  actors::scheduler_reply ask(const auto&... message) {
+    actors::scheduler_reply reply{500, "the scheduler did not answer", 0};
+    caf::scoped_actor self{*system};
+    self->request(scheduler, std::chrono::seconds(30), message...)
+        .receive([&](actors::scheduler_reply& answer) { reply = std::move(answer); },
+                 [&](caf::error& error) { reply.message = "the scheduler did not answer: " + system->render(error); });
+    if (reply.status != 200) throw RequestError(reply.status, reply.message);
+    return reply;
+  }
+};
+
+JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
+  store_ = std::make_shared<JobStore>(config_.database);
+  // Jobs that were running when the service stopped (or was killed) resume where they were.
+  for (const Job& job : store_->list())
+    if (job.state() == Job::running) {
+      store_->update(job.id(), [](Job& j) {
+        j.set_state(Job::queued);
+        add_log_line(j, "warn", "the service stopped while it ran; queued again to resume");
+      });
+      spdlog::info("job {}: was running when the service stopped; it resumes", job.id());
+    }
+  for (const auto& [name, params] : config_.presets) {
+    Preset preset;
+    preset.set_name(name);
+    preset.set_experiment("config");
+    preset.set_description("from the service's configuration file");
+    *preset.mutable_params() = params;
+    store_->put_preset(preset);
+  }
+
+  actors_ = std::make_unique<Actors>(config_.worker_threads);
+  const ExecutionSettings settings{worker_name(), config_.stall_timeout, config_.memory_budget, config_.worker_threads};
+  actors::SchedulerHooks hooks;
+  hooks.run = [store = store_, runner = &*actors_->runner, metrics = &metrics_, settings](
+                  std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
+    execute_job(*store, *runner, *metrics, settings, id, cancel);
+  };
+  hooks.discard_output = discard_job_output;
+  actors_->scheduler = actors_->system->spawn(actors::scheduler, store_, hooks, config_.concurrent_jobs);
+
+  if (!config_.rules.empty())
+    actors_->watcher = std::thread([this] {
+      std::unique_lock lock(actors_->watching);
+      while (!actors_->stop) {
+        lock.unlock();
+        watch_once();
+        lock.lock();
+        actors_->wake.wait_for(lock, config_.watch_poll, [this] { return actors_->stop; });
+      }
+    });
+  spdlog::info("service: job database {}, {} jobs, {} watch rules, {} jobs at once", config_.database.string(),
+               store_->list().size(), config_.rules.size(), config_.concurrent_jobs);
+}
+
+JobService::~JobService() {
+  {
+    std::lock_guard lock(actors_->watching);
+    actors_->stop = true;
+  }
+  actors_->wake.notify_all();
+  if (actors_->watcher.joinable()) actors_->watcher.join();
+  caf::scoped_actor self{*actors_->system};
+  self->request(actors_->scheduler, caf::infinite, actors::shutdown_atom::value)
+      .receive([](bool) {}, [&](caf::error& error) {
+        spdlog::warn("service: stopping the scheduler: {}", actors_->system->render(error));
+      });
+  self->send_exit(actors_->scheduler, caf::exit_reason::user_shutdown);
+}
+
+Job JobService::make_job(const JobSubmission& submission, const std::string& rule) const {
+  if (!submission.has_input() || submission.input().empty()) throw RequestError(400, "a job needs an input scan");
+  if (!submission.has_output() || submission.output().empty()) throw RequestError(400, "a job needs an output folder");
+  const bool follow = submission.has_follow() && submission.follow();
+  Job job;
+  try {
+    // A scan followed live may not exist yet: its folder must.
+    job.set_input(resolve_under_roots(submission.input(), config_.data_roots, "input", !follow).string());
+    job.set_output(resolve_under_roots(submission.output(), config_.data_roots, "output folder", false).string());
+    if (!follow) open_scan(job.input());  // a readable scan, or a message saying what it is not
+  } catch (const Error& e) {
+    throw RequestError(400, e.what());
+  }
+  ReconParams params;
+  if (submission.has_preset() && !submission.preset().empty()) {
+    const auto preset = store_->preset(submission.preset());
+    if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", submission.preset()));
+    params = preset->params();
+    job.set_preset(submission.preset());
+  }
+  params.MergeFrom(submission.params());
+  params = with_defaults(params);
+  try {
+    validate(params);
+  } catch (const Error& e) {
+    throw RequestError(400, e.what());
+  }
+  *job.mutable_params() = params;
+  job.set_sample(submission.has_sample() && !submission.sample().empty() ? submission.sample() : sample_name(job.input()));
+  const int priority = submission.has_priority() ? submission.priority() : 0;
+  // A bound so that priorities stay a handful of levels people can reason about.
+  if (priority < -1000 || priority > 1000) throw RequestError(400, fmt::format("priority {} is out of range [-1000, 1000]", priority));
+  job.set_priority(priority);
+  job.set_follow(follow);
+  job.set_owner(submission.owner());
+  job.set_rule(rule);
+  return job;
+}
+
+Job JobService::queue(const Job& job) {
+  const auto reply = actors_->ask(actors::submit_atom::value, job.SerializeAsString());
+  return this->job(reply.id);
+}
+
+Job JobService::submit(const JobSubmission& submission) { return queue(make_job(submission, "")); }
+
+std::vector<Job> JobService::jobs() const { return store_->list(); }
+
+Job JobService::job(std::uint64_t id) const {
+  auto job = store_->get(id);
+  if (!job) throw RequestError(404, fmt::format("there is no job {}", id));
+  return *job;
+}
+
+Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
+  const Job current = job(id);
+  // The job as it would be submitted now, with the changes over its fields.
+  JobSubmission merged;
+  merged.set_input(changes.has_input() ? changes.input() : current.input());
+  merged.set_output(changes.has_output() ? changes.output() : current.output());
+  *merged.mutable_params() = current.params();
+  merged.mutable_params()->MergeFrom(changes.params());
+  merged.set_sample(changes.has_sample() ? changes.sample() : current.sample());
+  merged.set_priority(changes.has_priority() ? changes.priority() : current.priority());
+  merged.set_follow(changes.has_follow() ? changes.follow() : current.follow());
+  merged.set_owner(current.owner());
+  if (changes.has_preset()) merged.set_preset(changes.preset());  // its parameters under the changes
+  if (changes.has_preset() && !changes.preset().empty()) {
+    const auto preset = store_->preset(changes.preset());
+    if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", changes.preset()));
+    *merged.mutable_params() = preset->params();
+    merged.mutable_params()->MergeFrom(changes.params());
+    merged.clear_preset();
+  }
+  Job edited = make_job(merged, current.rule());
+  edited.set_preset(changes.has_preset() ? changes.preset() : current.preset());
+  actors_->ask(actors::edit_atom::value, id, edited.SerializeAsString());
+  return job(id);
+}
+
+Job JobService::cancel(std::uint64_t id) {
+  actors::scheduler_reply reply{500, "the scheduler did not answer", id};
+  caf::scoped_actor self{*actors_->system};
+  self->request(actors_->scheduler, kCancelWait, actors::cancel_atom::value, id)
+      .receive([&](actors::scheduler_reply& answer) { reply = std::move(answer); },
+               [&](caf::error& error) {
+                 // Still stopping after that long: the cancel stands and the job ends cancelled.
+                 if (error == caf::sec::request_timeout) reply = {200, {}, id};
+                 else reply.message = actors_->system->render(error);
+               });
+  if (reply.status != 200) throw RequestError(reply.status, reply.message);
+  return job(id);
+}
+
+Job JobService::retry(std::uint64_t id) {
+  actors_->ask(actors::retry_atom::value, id);
+  return job(id);
+}
+
+Job JobService::duplicate(std::uint64_t id) {
+  Job copy = job(id);
+  Job fresh;
+  fresh.set_owner(copy.owner());
+  fresh.set_sample(copy.sample());
+  fresh.set_input(copy.input());
+  fresh.set_output(copy.output());
+  *fresh.mutable_params() = copy.params();
+  fresh.set_preset(copy.preset());
+  fresh.set_priority(copy.priority());
+  fresh.set_follow(copy.follow());
+  return queue(fresh);
+}
+
+void JobService::remove(std::uint64_t id) { actors_->ask(actors::delete_atom::value, id); }
+
+std::vector<Preset> JobService::presets() const { return store_->presets(); }
+
+Preset JobService::preset(const std::string& name) const {
+  auto preset = store_->preset(name);
+  if (!preset) throw RequestError(404, fmt::format("there is no preset named '{}'", name));
+  return *preset;
+}
+
+Preset JobService::put_preset(const Preset& preset) {
+  if (preset.name().empty()) throw RequestError(400, "a preset needs a name");
+  try {
+    validate(with_defaults(preset.params()));
+  } catch (const Error& e) {
+    throw RequestError(400, fmt::format("preset '{}': {}", preset.name(), e.what()));
+  }
+  store_->put_preset(preset);
+  return this->preset(preset.name());
+}
+
+void JobService::remove_preset(const std::string& name) {
+  if (!store_->remove_preset(name)) throw RequestError(404, fmt::format("there is no preset named '{}'", name));
+}
+
+void JobService::watch_once() {
+  for (const WatchRule& rule : config_.rules) {
+    std::vector<fs::path> scans;
+    try {
+      scans = find_scans(rule);
+    } catch (const std::exception& e) {
+      spdlog::warn("watch rule '{}': {}", rule.name, e.what());
+      continue;
+    }
+    for (const fs::path& found : scans) {
+      std::error_code error;
+      const std::string scan = fs::weakly_canonical(found, error).string();
+      if (error || store_->job_for_scan(scan)) continue;
+      {
+        std::lock_guard lock(actors_->watching);
+        if (actors_->refused.count(scan)) continue;
+      }
+      try {
+        // A rule that waits for complete scans leaves one alone while it is being acquired.
+        if (!rule.live && !open_scan(scan)->refresh().complete) continue;
+        JobSubmission submission;
+        submission.set_input(scan);
+        submission.set_output(output_for(rule, scan, config_.data_roots).string());
+        submission.set_preset(rule.preset == "default" && !store_->preset("default") ? "" : rule.preset);
+        submission.set_priority(rule.priority);
+        submission.set_follow(rule.live);
+        const Job job = queue(make_job(submission, rule.name));
+        spdlog::info("job {}: made by watch rule '{}' for {}{}", job.id(), rule.name, scan,
+                     rule.live ? ", reconstructed as it is acquired" : "");
+      } catch (const std::exception& e) {
+        // A scan still being written by a writer that does not use SWMR cannot be opened yet: it
+        // is looked at again next time. Anything a rule itself gets wrong is said once.
+        if (!rule.live && dynamic_cast<const RequestError*>(&e) == nullptr) continue;
+        spdlog::error("watch rule '{}': {}: {}", rule.name, scan, e.what());
+        std::lock_guard lock(actors_->watching);
+        actors_->refused.insert(scan);
+      }
+    }
+  }
+}
+
+std::string JobService::render_metrics() const { return metrics_.render(store_->list()); }
+
+}  // namespace tomo

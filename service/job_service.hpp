@@ -1,0 +1,81 @@
+#pragma once
+// The head of tomoedge in one object (`tomoedge serve`): the job store, the scheduler and its
+// local workers, and the watcher that turns new scans matching the watch rules into jobs. The
+// gateway's routes (gateway/api_routes.hpp) call it; so do tests. No CAF in this header.
+//
+// Every change is in the job store (a synced write) before the call returns, so whatever a
+// client has been told survives a kill -9. A service started on a store whose jobs were running
+// resumes them: only the slabs not written are reconstructed again.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/error.hpp"
+#include "service/service_config.hpp"
+#include "service/service_metrics.hpp"
+#include "storage/job_store.hpp"
+
+namespace tomo {
+
+// A request the service refuses, with the HTTP status that says why: 400 (bad input), 404 (no
+// such job or preset), 409 (not in a state that allows it).
+class RequestError : public Error {
+ public:
+  RequestError(int status, const std::string& message) : Error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+class JobService {
+ public:
+  // Opens the store (tomo::Error naming the folder when it cannot), requeues interrupted jobs,
+  // writes the config's presets, and starts the scheduler and the watcher.
+  explicit JobService(ServiceConfig config);
+  // Stops watching, interrupts running jobs (they resume at the next start) and waits for them.
+  ~JobService();
+  JobService(const JobService&) = delete;
+  JobService& operator=(const JobService&) = delete;
+
+  // Checks the submission (input and output under the data roots, the input a readable scan,
+  // the parameters in range) and queues the job: RequestError(400) naming what is wrong.
+  Job submit(const JobSubmission& submission);
+  std::vector<Job> jobs() const;
+  Job job(std::uint64_t id) const;
+  // The fields given replace the job's (parameters field by field); a job whose parameters or
+  // places change runs again from scratch. Not while it runs (409).
+  Job edit(std::uint64_t id, const JobSubmission& changes);
+  // Stops a running job (answered once it has stopped and its output is removed) or takes a
+  // queued one off the queue.
+  Job cancel(std::uint64_t id);
+  Job retry(std::uint64_t id);
+  Job duplicate(std::uint64_t id);  // a new queued job with the same input, output and parameters
+  void remove(std::uint64_t id);
+
+  std::vector<Preset> presets() const;
+  Preset preset(const std::string& name) const;
+  Preset put_preset(const Preset& preset);  // parameters checked; replaces one of the same name
+  void remove_preset(const std::string& name);
+
+  // Looks for new scans matching the watch rules once (the watcher does it every watch_poll).
+  void watch_once();
+
+  ServiceMetrics& metrics() { return metrics_; }
+  std::string render_metrics() const;
+  const ServiceConfig& config() const { return config_; }
+
+ private:
+  struct Actors;
+  // The job a submission makes, checked; `rule` names the watch rule that made it, if any.
+  Job make_job(const JobSubmission& submission, const std::string& rule) const;
+  Job queue(const Job& job);
+
+  ServiceConfig config_;
+  std::shared_ptr<JobStore> store_;
+  ServiceMetrics metrics_;
+  std::unique_ptr<Actors> actors_;
+};
+
+}  // namespace tomo
