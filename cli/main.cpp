@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   tomo::cli::add_recon_command(app);
   tomo::cli::add_cor_command(app);
   tomo::cli::add_sweep_command(app);
+  tomo::cli::add_serve_command(app);
+  tomo::cli::add_jobs_command(app);
 
   try {
     app.parse(argc, argv);
