@@ -31,7 +31,7 @@ tomo::JobRequest request_for(const fs::path& scan, const fs::path& out, const st
   if (!memory.empty()) overrides.set_memory_bytes(tomo::parse_memory_size(memory));
   tomo::ReconParams params = tomo::with_defaults(overrides);
   tomo::validate(params);
-  return {scan, out, params, std::nullopt};
+  return {scan, out, params, std::nullopt, 0, {}};
 }
 
 fs::path simulated(const fs::path& dir, const std::string& name, const std::string& flags) {

@@ -28,7 +28,7 @@ tomo::JobRequest request_for(const fs::path& scan, const fs::path& out, const st
   overrides.set_memory_bytes(std::int64_t{6} << 20);  // several slabs
   tomo::ReconParams params = tomo::with_defaults(overrides);
   tomo::validate(params);
-  return {scan, out, params, std::nullopt};
+  return {scan, out, params, std::nullopt, 0, {}};
 }
 
 // Every slice of a reconstruction, one after another.

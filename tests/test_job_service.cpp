@@ -1,0 +1,277 @@
+// The job service in one process (service/job_service.hpp): jobs reconstructed as `recon` would,
+// bad submissions refused with their reason and nothing stored, cancel leaving no output,
+// priorities within the concurrency limit, interrupted jobs resuming only their unwritten slabs,
+// and watch rules making jobs of new scans exactly once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "service/job_service.hpp"
+#include "storage/recon_params.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using tomo::Job;
+using tomo::test::run_tomoedge;
+
+tomo::ServiceConfig config_for(const fs::path& dir) {
+  tomo::ServiceConfig config = tomo::default_config();
+  config.data_roots = {fs::canonical(dir)};
+  config.database = dir / "db";
+  config.worker_threads = 2;
+  config.watch_poll = 50ms;
+  config.stall_timeout = 20s;
+  return config;
+}
+
+fs::path simulated(const fs::path& where, const std::string& flags) {
+  fs::create_directories(where.parent_path());
+  const auto r = run_tomoedge(fmt::format("simulate --out {} --seed 3 {}", where.string(), flags));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return where;
+}
+
+tomo::JobSubmission submission(const fs::path& input, const fs::path& output, const std::string& memory = "") {
+  tomo::JobSubmission s;
+  s.set_input(input.string());
+  s.set_output(output.string());
+  s.mutable_params()->set_method("fbp");
+  // A small budget cuts even a small scan into several slabs.
+  if (!memory.empty()) s.mutable_params()->set_memory_bytes(tomo::parse_memory_size(memory));
+  return s;
+}
+
+bool ended(Job::State state) { return state == Job::done || state == Job::failed || state == Job::cancelled; }
+
+Job wait_until(tomo::JobService& service, std::uint64_t id, const std::function<bool(const Job&)>& condition,
+               std::chrono::seconds timeout = 120s) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  Job job = service.job(id);
+  while (!condition(job) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+    job = service.job(id);
+  }
+  return job;
+}
+
+Job wait_for_end(tomo::JobService& service, std::uint64_t id) {
+  return wait_until(service, id, [](const Job& job) { return ended(job.state()); });
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Every slice file of `got` is byte for byte the one of the same name in `reference`.
+void expect_same_slices(const fs::path& got, const fs::path& reference) {
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(reference)) {
+    if (entry.path().extension() != ".tif") continue;
+    ASSERT_TRUE(fs::exists(got / entry.path().filename())) << entry.path().filename();
+    EXPECT_EQ(file_bytes(got / entry.path().filename()), file_bytes(entry.path())) << entry.path().filename();
+    ++compared;
+  }
+  EXPECT_GT(compared, 0);
+  for (const auto& entry : fs::directory_iterator(got))
+    EXPECT_NE(entry.path().extension(), ".part") << "a temporary file was left: " << entry.path();
+}
+
+TEST(JobService, ASubmittedJobIsReconstructedAsReconWould) {
+  const auto dir = tomo::test::scratch_dir("service");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 12 --columns 64 --projections 90");
+  const auto reference = dir / "reference";
+  ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp", scan.string(), reference.string())).exit_code, 0);
+
+  tomo::JobService service(config_for(dir));
+  const Job queued = service.submit(submission(scan, dir / "out"));
+  EXPECT_EQ(queued.state(), Job::queued);
+  EXPECT_EQ(queued.sample(), "scan");
+  const Job job = wait_for_end(service, queued.id());
+  ASSERT_EQ(job.state(), Job::done) << job.error();
+  EXPECT_EQ(job.slices_written(), 12);
+  EXPECT_EQ(job.outputs_size(), 12);
+  EXPECT_GT(job.bytes_written(), 0);
+  EXPECT_GT(job.finished(), job.started());
+  expect_same_slices(dir / "out", reference);
+  const std::string metrics = service.render_metrics();
+  EXPECT_NE(metrics.find("tomoedge_jobs{state=\"done\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tomoedge_slab_seconds_count"), std::string::npos) << metrics;
+}
+
+struct BadSubmission {
+  const char* name;
+  std::function<void(tomo::JobSubmission&, const fs::path& dir)> spoil;
+  const char* says;
+};
+
+class JobServiceRefuses : public ::testing::TestWithParam<BadSubmission> {};
+
+TEST_P(JobServiceRefuses, WithTheReasonAndStoresNothing) {
+  const auto dir = tomo::test::scratch_dir("refused");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 4 --columns 32 --projections 30");
+  std::ofstream(dir / "raw" / "notes.txt") << "not a scan";
+  tomo::JobService service(config_for(dir));
+  tomo::JobSubmission s = submission(scan, dir / "out");
+  GetParam().spoil(s, dir);
+  try {
+    service.submit(s);
+    FAIL() << "accepted";
+  } catch (const tomo::RequestError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_NE(std::string(e.what()).find(GetParam().says), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(service.jobs().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInput, JobServiceRefuses,
+    ::testing::Values(
+        BadSubmission{"NoInput", [](auto& s, auto&) { s.clear_input(); }, "needs an input"},
+        BadSubmission{"NoOutput", [](auto& s, auto&) { s.clear_output(); }, "needs an output"},
+        BadSubmission{"InputOutsideTheRoots", [](auto& s, auto&) { s.set_input("/etc/hostname"); }, "outside the data roots"},
+        BadSubmission{"InputEscapingByDotDot", [](auto& s, auto& dir) { s.set_input((dir / "raw/../../x.tdf").string()); },
+                      "outside the data roots"},
+        BadSubmission{"InputThatDoesNotExist", [](auto& s, auto& dir) { s.set_input((dir / "raw/none.tdf").string()); },
+                      "does not exist"},
+        BadSubmission{"InputThatIsNotAScan", [](auto& s, auto& dir) { s.set_input((dir / "raw/notes.txt").string()); },
+                      "notes.txt"},
+        BadSubmission{"OutputOutsideTheRoots", [](auto& s, auto&) { s.set_output("/tmp/elsewhere"); }, "outside the data roots"},
+        BadSubmission{"ParameterOutOfRange", [](auto& s, auto&) { s.mutable_params()->set_binning(3); }, "binning"},
+        BadSubmission{"UnknownPreset", [](auto& s, auto&) { s.set_preset("nonesuch"); }, "no preset named 'nonesuch'"},
+        BadSubmission{"PriorityOutOfRange", [](auto& s, auto&) { s.set_priority(5000); }, "priority 5000"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(JobService, CancelDuringReconstructionLeavesNoOutput) {
+  const auto dir = tomo::test::scratch_dir("cancel");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 48 --columns 192 --projections 360");
+  tomo::JobService service(config_for(dir));
+  const auto id = service.submit(submission(scan, dir / "out", "8M")).id();
+  const Job writing = wait_until(service, id, [](const Job& job) { return job.slices_written() > 0 || ended(job.state()); });
+  ASSERT_EQ(writing.state(), Job::running) << "the job ended before it could be cancelled";
+  ASSERT_GT(writing.slabs_size(), 2);
+  const Job cancelled = service.cancel(id);
+  EXPECT_EQ(cancelled.state(), Job::cancelled);
+  EXPECT_EQ(cancelled.slices_written(), 0);
+  EXPECT_TRUE(fs::is_empty(dir / "out")) << "partial output left";
+  // Nothing more is written after the answer.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(fs::is_empty(dir / "out"));
+  try {
+    service.cancel(id);
+    FAIL() << "a cancelled job cancelled again";
+  } catch (const tomo::RequestError& e) {
+    EXPECT_EQ(e.status(), 409);
+  }
+  // Retried, it runs from scratch and completes.
+  service.retry(id);
+  EXPECT_EQ(wait_for_end(service, id).state(), Job::done);
+}
+
+TEST(JobService, JobsRunInPriorityOrderWithinTheConcurrencyLimit) {
+  const auto dir = tomo::test::scratch_dir("priority");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 8 --columns 64 --projections 90");
+  auto config = config_for(dir);
+  config.concurrent_jobs = 1;
+  tomo::JobService service(config);
+  std::vector<std::uint64_t> ids;
+  for (int priority : {0, 0, 5, 1, -3, 5}) {
+    auto s = submission(scan, dir / fmt::format("out{}", ids.size()));
+    s.set_priority(priority);
+    ids.push_back(service.submit(s).id());
+  }
+  std::vector<Job> jobs;
+  for (auto id : ids) jobs.push_back(wait_for_end(service, id));
+  for (const Job& job : jobs) ASSERT_EQ(job.state(), Job::done) << job.error();
+  // The first took the only place at once; the rest started by priority, then by age.
+  std::vector<std::uint64_t> started{ids.begin() + 1, ids.end()};
+  std::sort(started.begin(), started.end(), [&](auto a, auto b) { return jobs[a - ids[0]].started() < jobs[b - ids[0]].started(); });
+  EXPECT_EQ(started, (std::vector<std::uint64_t>{ids[2], ids[5], ids[3], ids[1], ids[4]}));
+  // One at a time: each started after the one before it finished.
+  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.started() < b.started(); });
+  for (std::size_t i = 1; i < jobs.size(); ++i) EXPECT_GE(jobs[i].started(), jobs[i - 1].finished());
+}
+
+// The service stopped mid-job (its destructor interrupts the job): the next service resumes it,
+// runs only the slabs not written, and the output is that of an uninterrupted run.
+TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
+  const auto dir = tomo::test::scratch_dir("resume");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 48 --columns 192 --projections 360");
+  const auto reference = dir / "reference";
+  ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp", scan.string(), reference.string())).exit_code, 0);
+
+  std::uint64_t id = 0;
+  Job interrupted;
+  {
+    tomo::JobService service(config_for(dir));
+    id = service.submit(submission(scan, dir / "out", "8M")).id();
+    wait_until(service, id, [](const Job& job) { return job.slices_written() > 0 || ended(job.state()); });
+  }
+  {
+    tomo::JobStore store(dir / "db");
+    interrupted = *store.get(id);
+  }
+  ASSERT_EQ(interrupted.state(), Job::queued) << "the job was not interrupted: " << to_string(interrupted.state());
+  int written_before = 0;
+  for (const auto& slab : interrupted.slabs()) written_before += slab.written();
+  ASSERT_GT(written_before, 0);
+  ASSERT_LT(written_before, interrupted.slabs_size());
+
+  tomo::JobService service(config_for(dir));
+  const Job job = wait_for_end(service, id);
+  ASSERT_EQ(job.state(), Job::done) << job.error();
+  EXPECT_EQ(job.attempts(), 2);
+  EXPECT_EQ(job.slab_rows(), interrupted.slab_rows());
+  for (int s = 0; s < job.slabs_size(); ++s) {
+    EXPECT_TRUE(job.slabs(s).written());
+    // A slab written before the interruption was not written again.
+    if (interrupted.slabs(s).written()) EXPECT_EQ(job.slabs(s).written_at(), interrupted.slabs(s).written_at()) << s;
+  }
+  expect_same_slices(dir / "out", reference);
+}
+
+TEST(JobService, AWatchRuleReconstructsANewScanOnce) {
+  const auto dir = tomo::test::scratch_dir("rule");
+  fs::create_directories(dir / "incoming");
+  auto config = config_for(dir);
+  tomo::WatchRule rule;
+  rule.name = "incoming";
+  rule.pattern = (fs::canonical(dir) / "incoming" / "*.tdf").string();
+  rule.preset = "quick";
+  rule.output = "{root}/reconstructions/{sample}";
+  config.rules.push_back(rule);
+  tomo::ReconParams quick;
+  quick.set_method("fbp");
+  config.presets["quick"] = quick;
+  {
+    tomo::JobService service(config);
+    EXPECT_TRUE(service.jobs().empty());
+    // The acquisition's file appears complete under its name (written elsewhere, then moved).
+    const auto scan = simulated(dir / "staging" / "sample_a.tdf", "--rows 6 --columns 48 --projections 60");
+    fs::rename(scan, dir / "incoming" / "sample_a.tdf");
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (service.jobs().empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(service.jobs().size(), 1u);
+    const Job job = wait_for_end(service, service.jobs()[0].id());
+    ASSERT_EQ(job.state(), Job::done) << job.error();
+    EXPECT_EQ(job.rule(), "incoming");
+    EXPECT_EQ(job.preset(), "quick");
+    EXPECT_EQ(job.sample(), "sample_a");
+    EXPECT_EQ(fs::path(job.output()), fs::canonical(dir) / "reconstructions" / "sample_a");
+    EXPECT_TRUE(fs::exists(fs::path(job.output()) / "slice_0003.tif"));
+  }
+  // Restarted, the service does not reconstruct the same scan again.
+  tomo::JobService service(config);
+  service.watch_once();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(service.jobs().size(), 1u);
+}
+
+}  // namespace
