@@ -41,12 +41,11 @@ void forget_written_slabs(Job& job) {
 
 scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
                                          std::shared_ptr<JobStore> store, SchedulerHooks hooks, int concurrent_jobs) {
-  scheduler_state& st = self->state;
-  st.store = std::move(store);
-  st.hooks = std::move(hooks);
-  st.concurrent_jobs = concurrent_jobs;
-  for (const Job& job : st.store->list())
-    if (job.state() == Job::queued) st.queue.insert(queue_key(job));
+  self->state.store = std::move(store);
+  self->state.hooks = std::move(hooks);
+  self->state.concurrent_jobs = concurrent_jobs;
+  for (const Job& job : self->state.store->list())
+    if (job.state() == Job::queued) self->state.queue.insert(queue_key(job));
   self->send(self, next_atom::value);
 
   // Looks up a job, or says there is none.

@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/params_flags.hpp"
 #include "gateway/http_client.hpp"
+#include "kernels/error.hpp"
 #include "storage/job_store.hpp"
 
 namespace tomo::cli {

@@ -39,24 +39,21 @@ fs::path resolve_under_roots(const fs::path& path, const std::vector<fs::path>& 
                              bool must_exist) {
   // A relative path means nothing to a service whose current directory nobody chose.
   if (!path.is_absolute()) fail("{} {} must be an absolute path", what, path.string());
+  // Outside the roots is said before whether it exists: the service tells nobody what lies
+  // outside the data roots.
   std::error_code error;
-  fs::path resolved;
-  if (must_exist) {
+  fs::path resolved = fs::weakly_canonical(path, error);
+  if (error) fail("{} {} could not be resolved: {}", what, path.string(), error.message());
+  resolved = without_trailing_separator(resolved);
+  for (const auto& root : roots) {
+    const auto canonical_root = fs::weakly_canonical(root, error);
+    if (error || !lies_under(resolved, canonical_root)) continue;
     // exists() follows symlinks, so a dangling one does not exist either.
-    if (!fs::exists(path, error)) {
+    if (must_exist && !fs::exists(resolved, error)) {
       if (error) fail("{} {} could not be examined: {}", what, path.string(), error.message());
       fail("{} {} does not exist", what, path.string());
     }
-    resolved = fs::canonical(path, error);
-  } else {
-    resolved = fs::weakly_canonical(path, error);
-  }
-  if (error) fail("{} {} could not be resolved: {}", what, path.string(), error.message());
-  resolved = without_trailing_separator(resolved);
-
-  for (const auto& root : roots) {
-    const auto canonical_root = fs::weakly_canonical(root, error);
-    if (!error && lies_under(resolved, canonical_root)) return resolved;
+    return resolved;
   }
   if (resolved != without_trailing_separator(path))
     fail("{} {} (resolved to {}) is outside the data roots ({})", what, path.string(), resolved.string(),

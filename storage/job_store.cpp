@@ -55,6 +55,7 @@ struct JobStore::Db {
   std::string where;            // the folder, for messages
 
   ~Db() {
+    if (!db) return;  // it never opened
     for (auto* family : families) {
       const rocksdb::Status status = db->DestroyColumnFamilyHandle(family);
       if (!status.ok()) spdlog::warn("job database {}: {}", where, status.ToString());

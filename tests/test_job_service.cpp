@@ -76,7 +76,7 @@ void expect_same_slices(const fs::path& got, const fs::path& reference) {
   for (const auto& entry : fs::directory_iterator(reference)) {
     if (entry.path().extension() != ".tif") continue;
     ASSERT_TRUE(fs::exists(got / entry.path().filename())) << entry.path().filename();
-    EXPECT_EQ(file_bytes(got / entry.path().filename()), file_bytes(entry.path())) << entry.path().filename();
+    EXPECT_TRUE(file_bytes(got / entry.path().filename()) == file_bytes(entry.path())) << entry.path().filename() << " differs";
     ++compared;
   }
   EXPECT_GT(compared, 0);
@@ -147,7 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSubmission{"ParameterOutOfRange", [](auto& s, auto&) { s.mutable_params()->set_binning(3); }, "binning"},
         BadSubmission{"UnknownPreset", [](auto& s, auto&) { s.set_preset("nonesuch"); }, "no preset named 'nonesuch'"},
         BadSubmission{"PriorityOutOfRange", [](auto& s, auto&) { s.set_priority(5000); }, "priority 5000"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test) { return std::string(test.param.name); });
 
 TEST(JobService, CancelDuringReconstructionLeavesNoOutput) {
   const auto dir = tomo::test::scratch_dir("cancel");
@@ -205,7 +205,9 @@ TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
   const auto dir = tomo::test::scratch_dir("resume");
   const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 48 --columns 192 --projections 360");
   const auto reference = dir / "reference";
-  ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp", scan.string(), reference.string())).exit_code, 0);
+  // The same budget, so the same slabs: slices computed side by side in a slab (SIMD lanes) may
+  // round differently from slices computed alone.
+  ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp --memory 8M", scan.string(), reference.string())).exit_code, 0);
 
   std::uint64_t id = 0;
   Job interrupted;
@@ -218,7 +220,7 @@ TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
     tomo::JobStore store(dir / "db");
     interrupted = *store.get(id);
   }
-  ASSERT_EQ(interrupted.state(), Job::queued) << "the job was not interrupted: " << to_string(interrupted.state());
+  ASSERT_EQ(interrupted.state(), Job::queued) << "the job was not interrupted: " << tomo::to_string(interrupted.state());
   int written_before = 0;
   for (const auto& slab : interrupted.slabs()) written_before += slab.written();
   ASSERT_GT(written_before, 0);
@@ -232,7 +234,9 @@ TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
   for (int s = 0; s < job.slabs_size(); ++s) {
     EXPECT_TRUE(job.slabs(s).written());
     // A slab written before the interruption was not written again.
-    if (interrupted.slabs(s).written()) EXPECT_EQ(job.slabs(s).written_at(), interrupted.slabs(s).written_at()) << s;
+    if (interrupted.slabs(s).written()) {
+      EXPECT_EQ(job.slabs(s).written_at(), interrupted.slabs(s).written_at()) << s;
+    }
   }
   expect_same_slices(dir / "out", reference);
 }
