@@ -34,7 +34,9 @@ struct JobsOptions {
 
 // Calls the service; a 4xx or 5xx becomes a tomo::Error with the service's own message.
 nlohmann::json call(const JobsOptions& o, const std::string& method, const std::string& target, const std::string& body = {}) {
-  const auto response = gateway::http_call(gateway::parse_server_url(o.server), method, target, body);
+  // A cancel is answered once the job has stopped: the service waits up to 300 s for that.
+  const auto timeout = target.ends_with("/cancel") ? std::chrono::seconds(310) : std::chrono::seconds(30);
+  const auto response = gateway::http_call(gateway::parse_server_url(o.server), method, target, body, timeout);
   nlohmann::json answer = response.body.empty() ? nlohmann::json::object()
                                                 : nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (response.status >= 400) {

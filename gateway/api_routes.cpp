@@ -65,7 +65,7 @@ HttpResponse job_list(JobService& service, const HttpRequest& request) {
   const auto query = request.query();
   const auto state = query.find("state");
   Job::State wanted = Job::unknown;
-  if (state != query.end() && !Job::State_Parse(state->second, &wanted))
+  if (state != query.end() && (!Job::State_Parse(state->second, &wanted) || wanted == Job::unknown))
     throw RequestError(400, fmt::format("state '{}' is not one of queued, running, done, failed, cancelled", state->second));
   tomoedge::JobList list;
   for (Job& job : service.jobs())

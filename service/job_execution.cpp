@@ -107,7 +107,8 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
                         plan.params.binning() * sample_bytes(plan.dtype);
     // The slabs are fixed at the first run: a resumed run must cut the scan the same way.
-    if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows) return;
+    // (An HDF5 volume is one file an interrupted run never finished: all of its slabs run again.)
+    if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows && job.params().format() != "hdf5") return;
     job = store.update(id, [&](Job& j) {
       j.set_slab_rows(plan.slab_rows);
       j.clear_slabs();

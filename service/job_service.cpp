@@ -129,7 +129,7 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   const bool follow = submission.has_follow() && submission.follow();
   Job job;
   try {
-    // A scan followed live may not exist yet: its folder must.
+    // A scan followed live may not exist yet.
     job.set_input(resolve_under_roots(submission.input(), config_.data_roots, "input", !follow).string());
     job.set_output(resolve_under_roots(submission.output(), config_.data_roots, "output folder", false).string());
     if (!follow) open_scan(job.input());  // a readable scan, or a message saying what it is not
@@ -143,6 +143,7 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
     params = preset->params();
     job.set_preset(submission.preset());
   }
+  if (submission.params().angles_deg_size() > 0) params.clear_angles_deg();  // a list replaces, never appends
   params.MergeFrom(submission.params());
   params = with_defaults(params);
   try {
@@ -184,6 +185,7 @@ Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
   merged.set_input(changes.has_input() ? changes.input() : current.input());
   merged.set_output(changes.has_output() ? changes.output() : current.output());
   *merged.mutable_params() = current.params();
+  if (changes.params().angles_deg_size() > 0) merged.mutable_params()->clear_angles_deg();
   merged.mutable_params()->MergeFrom(changes.params());
   merged.set_sample(changes.has_sample() ? changes.sample() : current.sample());
   merged.set_priority(changes.has_priority() ? changes.priority() : current.priority());
@@ -194,6 +196,7 @@ Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
     const auto preset = store_->preset(changes.preset());
     if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", changes.preset()));
     *merged.mutable_params() = preset->params();
+    if (changes.params().angles_deg_size() > 0) merged.mutable_params()->clear_angles_deg();
     merged.mutable_params()->MergeFrom(changes.params());
     merged.clear_preset();
   }

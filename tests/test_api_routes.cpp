@@ -1,0 +1,153 @@
+// The REST API's routes as plain functions (gateway/api_routes.hpp): the OpenAPI description
+// matches the real routes, and every bad request is a 4xx naming the problem, with nothing stored.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "gateway/api_routes.hpp"
+#include "service/job_service.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tomo::gateway::HttpRequest;
+using tomo::gateway::HttpResponse;
+
+HttpRequest request(const std::string& method, const std::string& target, const std::string& body = "") {
+  HttpRequest r;
+  r.method = method;
+  r.target = target;
+  r.body = body;
+  return r;
+}
+
+struct Api {
+  explicit Api(const fs::path& dir) : service(config_for(dir)) {}
+  static tomo::ServiceConfig config_for(const fs::path& dir) {
+    tomo::ServiceConfig config = tomo::default_config();
+    config.data_roots = {fs::canonical(dir)};
+    config.database = dir / "db";
+    return config;
+  }
+  HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return tomo::gateway::handle_api(service, request(method, target, body));
+  }
+  tomo::JobService service;
+};
+
+std::string error_of(const HttpResponse& response) {
+  const auto body = nlohmann::json::parse(response.body, nullptr, false);
+  return body.is_object() && body.contains("error") ? body["error"].get<std::string>() : "(no error field) " + response.body;
+}
+
+TEST(ApiRoutes, TheOpenApiDescriptionListsExactlyTheRealRoutes) {
+  const auto doc = nlohmann::json::parse(tomo::gateway::openapi_json());
+  std::set<std::string> described, real;
+  for (const auto& [path, item] : doc.at("paths").items())
+    for (const auto& [method, operation] : item.items())
+      if (method != "parameters") described.insert(fmt::format("{} {}", method, path));
+  for (const auto& route : tomo::gateway::api_routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::tolower(c); });
+    real.insert(fmt::format("{} {}", method, route.path));
+  }
+  EXPECT_EQ(described, real);
+  EXPECT_EQ(doc.at("openapi").get<std::string>().substr(0, 2), "3.");
+}
+
+TEST(ApiRoutes, AJobIsSubmittedShownListedAndItsMetricsCounted) {
+  const auto dir = tomo::test::scratch_dir("api");
+  ASSERT_EQ(tomo::test::run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", (dir / "scan.tdf").string())).exit_code, 0);
+  Api api(dir);
+  const auto submitted = api.call("POST", "/api/jobs",
+                                  nlohmann::json{{"input", (dir / "scan.tdf").string()},
+                                                 {"output", (dir / "out").string()},
+                                                 {"params", {{"method", "fbp"}}},
+                                                 {"priority", 3}}
+                                      .dump());
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const auto job = nlohmann::json::parse(submitted.body);
+  const std::string id = job.at("id").get<std::string>();  // 64-bit integers are strings in protobuf's JSON
+  EXPECT_EQ(job.at("priority"), 3);
+  EXPECT_EQ(job.at("params").at("method"), "fbp");
+  EXPECT_TRUE(job.at("params").contains("rings"));  // complete: defaults filled in
+
+  const auto shown = api.call("GET", "/api/jobs/" + id);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(shown.body).at("input"), fs::canonical(dir / "scan.tdf").string());
+  const auto listed = nlohmann::json::parse(api.call("GET", "/api/jobs").body);
+  EXPECT_EQ(listed.at("jobs").size(), 1u);
+  EXPECT_EQ(api.call("GET", "/api/jobs?state=nonsense").status, 400);
+  EXPECT_EQ(api.call("GET", "/api/health").status, 200);
+  const auto metrics = api.call("GET", "/metrics");
+  EXPECT_EQ(metrics.content_type.rfind("text/plain", 0), 0u);
+  EXPECT_NE(metrics.body.find("tomoedge_api_request_seconds_count"), std::string::npos);
+}
+
+struct BadRequest {
+  const char* name;
+  const char* method;
+  const char* target;
+  const char* body;
+  int status;
+  const char* says;
+};
+
+class ApiRefuses : public ::testing::TestWithParam<BadRequest> {};
+
+TEST_P(ApiRefuses, WithAStatusAndAMessageAndStoresNothing) {
+  const auto dir = tomo::test::scratch_dir("refuses");
+  Api api(dir);
+  const BadRequest& bad = GetParam();
+  const auto response = api.call(bad.method, bad.target, bad.body);
+  EXPECT_EQ(response.status, bad.status) << response.body;
+  EXPECT_NE(error_of(response).find(bad.says), std::string::npos) << error_of(response);
+  EXPECT_TRUE(api.service.jobs().empty());
+  EXPECT_EQ(api.service.presets().size(), api.service.config().presets.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInput, ApiRefuses,
+    ::testing::Values(
+        BadRequest{"MalformedJson", "POST", "/api/jobs", "{\"input\": ", 400, "not a valid job submission"},
+        BadRequest{"UnknownField", "POST", "/api/jobs", R"({"input": "/x", "colour": "red"})", 400, "colour"},
+        BadRequest{"UnknownParameter", "POST", "/api/jobs", R"({"params": {"sharpness": 3}})", 400, "sharpness"},
+        BadRequest{"WrongType", "POST", "/api/jobs", R"({"priority": "high"})", 400, "priority"},
+        BadRequest{"InputOutsideTheRoots", "POST", "/api/jobs", R"({"input": "/etc/hostname", "output": "/tmp/x"})", 400,
+                   "outside the data roots"},
+        BadRequest{"NoSuchJob", "GET", "/api/jobs/42", "", 404, "no job 42"},
+        BadRequest{"NotAnId", "GET", "/api/jobs/abc", "", 404, "'abc' is not a job id"},
+        BadRequest{"CancelNoSuchJob", "POST", "/api/jobs/7/cancel", "", 404, "no job 7"},
+        BadRequest{"NoSuchRoute", "GET", "/api/nothing", "", 404, "no such resource"},
+        BadRequest{"WrongMethod", "PUT", "/api/jobs", "", 405, "takes GET, POST"},
+        BadRequest{"PresetOutOfRange", "PUT", "/api/presets/bad", R"({"params": {"binning": 3}})", 400, "binning"},
+        BadRequest{"PresetNameMismatch", "PUT", "/api/presets/a", R"({"name": "b"})", 400, "names preset 'b'"},
+        BadRequest{"NoSuchPreset", "DELETE", "/api/presets/none", "", 404, "no preset named 'none'"}),
+    [](const auto& test) { return std::string(test.param.name); });
+
+TEST(ApiRoutes, PresetsAreStoredAndUsedBySubmissions) {
+  const auto dir = tomo::test::scratch_dir("presets");
+  ASSERT_EQ(tomo::test::run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", (dir / "scan.tdf").string())).exit_code, 0);
+  Api api(dir);
+  ASSERT_EQ(api.call("PUT", "/api/presets/bone", R"({"experiment": "p123", "params": {"method": "fbp", "filter": "hann"}})").status, 200);
+  const auto preset = nlohmann::json::parse(api.call("GET", "/api/presets/bone").body);
+  EXPECT_EQ(preset.at("experiment"), "p123");
+  const auto submitted = api.call("POST", "/api/jobs",
+                                  nlohmann::json{{"input", (dir / "scan.tdf").string()},
+                                                 {"output", (dir / "out").string()},
+                                                 {"preset", "bone"},
+                                                 {"params", {{"filter", "cosine"}}}}
+                                      .dump());
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const auto job = nlohmann::json::parse(submitted.body);
+  EXPECT_EQ(job.at("params").at("method"), "fbp");  // from the preset
+  EXPECT_EQ(job.at("params").at("filter"), "cosine");  // the submission's own, over the preset
+  EXPECT_EQ(job.at("preset"), "bone");
+  EXPECT_EQ(api.call("DELETE", "/api/presets/bone").status, 204);
+}
+
+}  // namespace

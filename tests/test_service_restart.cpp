@@ -1,0 +1,233 @@
+// Restart safety with real processes: `tomoedge serve` killed with SIGKILL mid-job and started
+// again resumes its jobs, re-runs only the slabs not written, and ends with the output of an
+// uninterrupted run; acknowledged jobs are never lost, whatever moment the kill comes at.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "gateway/http_client.hpp"
+#include "storage/job_store.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using tomo::test::run_tomoedge;
+
+// A port no one listens on now (the kernel's pick for a socket bound to port 0).
+std::uint16_t free_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
+  close(s);
+  return ntohs(address.sin_port);
+}
+
+// One `tomoedge serve` process over `dir` (data root) and dir/db, its output appended to dir/serve.log.
+class Service {
+ public:
+  Service(const fs::path& dir, int concurrent_jobs) : dir_(dir), concurrent_jobs_(concurrent_jobs), port_(free_port()) {}
+  ~Service() { kill_now(); }
+
+  void start() {
+    const std::vector<std::string> args{TOMOEDGE_BINARY, "serve", "--listen", fmt::format("127.0.0.1:{}", port_),
+                                        "--data-root", dir_.string(), "--db", (dir_ / "db").string(),
+                                        "--concurrent-jobs", std::to_string(concurrent_jobs_)};
+    std::vector<char*> argv;
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    const std::string log = (dir_ / "serve.log").string();
+    posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&files, 1, 2);
+    ASSERT_EQ(posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&files);
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+      try {
+        if (call("GET", "/api/health").status == 200) return;
+      } catch (const tomo::Error&) {
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    FAIL() << "serve did not answer; its log:\n" << log_text();
+  }
+
+  void kill_now() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  tomo::gateway::HttpResponse call(const std::string& method, const std::string& target, const std::string& body = {}) {
+    return tomo::gateway::http_call({"127.0.0.1", port_}, method, target, body, 10s);
+  }
+  nlohmann::json job(std::uint64_t id) { return nlohmann::json::parse(call("GET", fmt::format("/api/jobs/{}", id)).body); }
+
+  std::uint64_t submit(const fs::path& scan, const fs::path& out, const std::string& memory) {
+    const auto response = call("POST", "/api/jobs",
+                               nlohmann::json{{"input", scan.string()},
+                                              {"output", out.string()},
+                                              {"params", {{"method", "fbp"}, {"memory_bytes", memory}}}}
+                                   .dump());
+    EXPECT_EQ(response.status, 201) << response.body;
+    return std::stoull(nlohmann::json::parse(response.body).at("id").get<std::string>());
+  }
+
+  std::string log_text() const {
+    std::ifstream in(dir_ / "serve.log");
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+ private:
+  fs::path dir_;
+  int concurrent_jobs_;
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// `out` holds exactly the slices of `reference`, byte for byte, and nothing half-written.
+void expect_same_output(const fs::path& out, const fs::path& reference) {
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().extension(), ".tif") << "not a finished slice: " << entry.path();
+    ++files;
+  }
+  std::size_t expected = 0;
+  for (const auto& entry : fs::directory_iterator(reference)) {
+    ++expected;
+    EXPECT_TRUE(file_bytes(out / entry.path().filename()) == file_bytes(entry.path()))
+        << (out / entry.path().filename()) << " differs from the uninterrupted run's";
+  }
+  EXPECT_EQ(files, expected);
+}
+
+fs::path reference_output(const fs::path& scan, const fs::path& where, const std::string& memory) {
+  const auto r = run_tomoedge(fmt::format("recon {} --out {} --method fbp --memory {}", scan.string(), where.string(), memory));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return where;
+}
+
+TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("kill"));
+  const fs::path scan = dir / "scan.tdf";
+  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 4 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const auto reference = reference_output(scan, dir / "reference", "8M");
+
+  Service service(dir, 1);
+  service.start();
+  const auto id = service.submit(scan, dir / "out", "8388608");
+  // Killed once some slab is committed, while others are not.
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (service.job(id).value("slices_written", 0) == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
+  service.kill_now();
+
+  tomo::Job at_kill;
+  {
+    tomo::JobStore store(dir / "db");
+    at_kill = *store.get(id);
+  }
+  ASSERT_EQ(at_kill.state(), tomo::Job::running) << "the job was not killed mid-run";
+  int written = 0;
+  for (const auto& slab : at_kill.slabs()) written += slab.written();
+  ASSERT_GT(written, 0);
+  ASSERT_LT(written, at_kill.slabs_size());
+
+  service.start();
+  nlohmann::json job;
+  const auto done_by = std::chrono::steady_clock::now() + 120s;
+  do {
+    std::this_thread::sleep_for(20ms);
+    job = service.job(id);
+  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < done_by);
+  ASSERT_EQ(job.at("state"), "done") << job.dump(2) << service.log_text();
+  EXPECT_EQ(job.at("attempts"), 2);
+  // No work repeated beyond the interrupted slabs: those written before the kill kept their record.
+  for (int s = 0; s < at_kill.slabs_size(); ++s)
+    if (at_kill.slabs(s).written()) {
+      EXPECT_EQ(job.at("slabs")[s].at("written_at").get<double>(), at_kill.slabs(s).written_at()) << "slab " << s << " ran again";
+    }
+  expect_same_output(dir / "out", reference);
+}
+
+// SIGKILL at random moments while 20 jobs run: every job the service acknowledged completes, a job
+// marked done has all of its output, and every output belongs to a job marked done.
+TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("kills"));
+  const fs::path scan = dir / "scan.tdf";
+  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 9 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const auto reference = reference_output(scan, dir / "reference", "8M");
+
+  Service service(dir, 2);
+  service.start();
+  std::vector<std::uint64_t> ids;
+  for (int j = 0; j < 20; ++j) ids.push_back(service.submit(scan, dir / fmt::format("out{:02d}", j), "8388608"));
+
+  std::mt19937 random(20261124);  // fixed: a failure can be run again as it was
+  std::uniform_int_distribution<int> moment_ms(50, 350);
+  // Every job ended, done or not (a failure is then reported below, not waited for).
+  const auto all_done = [&] {
+    for (const char* state : {"queued", "running"})
+      if (!nlohmann::json::parse(service.call("GET", fmt::format("/api/jobs?state={}", state)).body).at("jobs").empty())
+        return false;
+    return true;
+  };
+  int kills_mid_run = 0;
+  for (int kill = 0; kill < 6; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(random)));
+    if (all_done()) break;
+    service.kill_now();
+    ++kills_mid_run;
+    service.start();
+  }
+  const auto until = std::chrono::steady_clock::now() + 300s;
+  while (!all_done() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_GE(kills_mid_run, 3) << "the jobs ended before they could be killed: the test shows nothing";
+
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    const auto job = service.job(ids[j]);
+    ASSERT_EQ(job.at("state"), "done") << job.dump(2);
+    const fs::path out = dir / fmt::format("out{:02d}", j);
+    EXPECT_EQ(job.at("output"), out.string());
+    EXPECT_EQ(job.at("outputs").size(), job.at("slices_total").get<std::size_t>());
+    for (const auto& path : job.at("outputs")) EXPECT_TRUE(fs::exists(path.get<std::string>())) << path;
+    expect_same_output(out, reference);
+  }
+  // Nothing written anywhere but in the jobs' own folders.
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.is_directory() && entry.path().filename().string().starts_with("out")) {
+      const auto name = entry.path().filename().string();
+      EXPECT_LT(std::stoi(name.substr(3)), static_cast<int>(ids.size())) << "an output without a job: " << name;
+    }
+}
+
+}  // namespace
