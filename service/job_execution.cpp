@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "service/logging.hpp"
 #include "storage/slice_writer.hpp"
 
 namespace tomo {
@@ -97,6 +98,21 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     return;
   }
   spdlog::info("job {}: started ({} -> {})", id, job.input(), job.output());
+  // What the pipeline logs while it prepares and runs the job, for the job's record; taken into
+  // it with each change the store records anyway.
+  struct Lines {
+    std::mutex mutex;
+    std::vector<std::pair<std::string, std::string>> waiting;  // level, message
+  } lines;
+  const JobLogContext context(id, [&lines](const std::string& level, const std::string& message) {
+    std::lock_guard lock(lines.mutex);
+    lines.waiting.emplace_back(level, message);
+  });
+  const auto take_lines = [&lines, keep](Job& j) {
+    std::lock_guard lock(lines.mutex);
+    for (const auto& [level, message] : lines.waiting) add_log_line(j, level, message, keep);
+    lines.waiting.clear();
+  };
 
   JobOptions options;
   options.follow = job.follow();
@@ -110,6 +126,7 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     // (An HDF5 volume is one file an interrupted run never finished: all of its slabs run again.)
     if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows && job.params().format() != "hdf5") return;
     job = store.update(id, [&](Job& j) {
+      take_lines(j);
       j.set_slab_rows(plan.slab_rows);
       j.clear_slabs();
       for (int first = plan.plan.rows.begin; first < plan.plan.rows.end; first += plan.slab_rows) {
@@ -151,6 +168,7 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
   if (outcome == Job::done && scan_complete > 0) metrics.ready_after_acquisition(finished - scan_complete);
   try {
     store.update(id, [&](Job& j) {
+      take_lines(j);
       j.set_state(outcome);
       j.set_finished(finished);
       if (outcome == Job::done) {

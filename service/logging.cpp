@@ -1,6 +1,7 @@
 #include "service/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -36,6 +39,44 @@ class SyslogPriority final : public spdlog::custom_flag_formatter {
     out.append(prefix, prefix + 3);
   }
   std::unique_ptr<spdlog::custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriority>(); }
+};
+
+// The job the current thread works for, if any: logging is process-wide (spdlog's default
+// logger), so the one way to know whose line it is without passing a logger through every layer.
+thread_local JobLogContext* current_job = nullptr;
+
+// Puts the current job's prefix on each line and hands the line to the job's record, then
+// passes it on to the real sinks.
+class JobLineSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit JobLineSink(std::vector<spdlog::sink_ptr> sinks) : sinks_(std::move(sinks)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    const JobLogContext* job = current_job;
+    if (!job) return pass_on(message);
+    const std::string prefix = job_prefix(job->id());
+    const std::string_view text(message.payload.data(), message.payload.size());
+    // A line that names its job already is the service's own, which records what matters itself.
+    const bool named = text.starts_with(prefix);
+    const std::string line = named ? std::string(text) : prefix + std::string(text);
+    if (!named && message.level >= spdlog::level::info && job->keep())
+      job->keep()(message.level == spdlog::level::info ? "info" : message.level == spdlog::level::warn ? "warn" : "error",
+                  std::string(text));
+    spdlog::details::log_msg prefixed(message);
+    prefixed.payload = line;
+    pass_on(prefixed);
+  }
+  void flush_() override {
+    for (auto& sink : sinks_) sink->flush();
+  }
+
+ private:
+  void pass_on(const spdlog::details::log_msg& message) {
+    for (auto& sink : sinks_)
+      if (sink->should_log(message.level)) sink->log(message);
+  }
+  std::vector<spdlog::sink_ptr> sinks_;
 };
 
 spdlog::level::level_enum parse_level(const std::string& level) {
@@ -79,7 +120,7 @@ void setup_service_logging(const std::string& level, const std::filesystem::path
     }
   }
 
-  auto logger = std::make_shared<spdlog::logger>("tomoedge", sinks.begin(), sinks.end());
+  auto logger = std::make_shared<spdlog::logger>("tomoedge", std::make_shared<JobLineSink>(std::move(sinks)));
   logger->set_level(threshold);
   // Warnings and errors reach the file at once (a crash right after must not lose them); the rest
   // within a couple of seconds, which is soon enough for someone running `tail -f`.
@@ -89,5 +130,11 @@ void setup_service_logging(const std::string& level, const std::filesystem::path
 }
 
 std::string job_prefix(std::uint64_t id) { return fmt::format("job {}: ", id); }
+
+JobLogContext::JobLogContext(std::uint64_t id, Keep keep) : id_(id), keep_(std::move(keep)), outer_(current_job) {
+  current_job = this;
+}
+
+JobLogContext::~JobLogContext() { current_job = outer_; }
 
 }  // namespace tomo
