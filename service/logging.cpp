@@ -68,13 +68,13 @@ class JobLineSink final : public spdlog::sinks::base_sink<std::mutex> {
     pass_on(prefixed);
   }
   void flush_() override {
-    for (auto& sink : sinks_) sink->flush();
+    for (auto& inner : sinks_) inner->flush();
   }
 
  private:
   void pass_on(const spdlog::details::log_msg& message) {
-    for (auto& sink : sinks_)
-      if (sink->should_log(message.level)) sink->log(message);
+    for (auto& inner : sinks_)
+      if (inner->should_log(message.level)) inner->log(message);
   }
   std::vector<spdlog::sink_ptr> sinks_;
 };

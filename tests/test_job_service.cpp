@@ -9,9 +9,12 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "service/job_service.hpp"
+#include "service/logging.hpp"
 #include "storage/recon_params.hpp"
+#include "storage/tiff_image.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -276,6 +279,71 @@ TEST(JobService, AWatchRuleReconstructsANewScanOnce) {
   service.watch_once();
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(service.jobs().size(), 1u);
+}
+
+// A rule that says "live" makes a job the moment the acquisition's file appears, and the job
+// follows the scan as it is written: its slices are those of a batch reconstruction of the
+// finished file.
+TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
+  const auto dir = tomo::test::scratch_dir("live");
+  fs::create_directories(dir / "incoming");
+  auto config = config_for(dir);
+  tomo::WatchRule rule;
+  rule.name = "beamline";
+  rule.pattern = (fs::canonical(dir) / "incoming" / "*.h5").string();
+  rule.preset = "live";
+  rule.output = "{root}/reconstructions/{sample}";
+  rule.live = true;
+  config.rules.push_back(rule);
+  tomo::ReconParams live;
+  live.set_method("fbp");
+  config.presets["live"] = live;
+  tomo::JobService service(config);
+
+  // The acquisition: 240 projections at 400 per second.
+  const fs::path scan = dir / "incoming" / "acquired.h5";
+  const auto acquisition = run_tomoedge(fmt::format(
+      "simulate --stream --rate 400 --out {} --projections 240 --rows 8 --columns 64 --seed 2 --no-truth", scan.string()));
+  ASSERT_EQ(acquisition.exit_code, 0) << acquisition.output;
+  ASSERT_EQ(service.jobs().size(), 1u);
+  const Job job = wait_for_end(service, service.jobs()[0].id());
+  ASSERT_EQ(job.state(), Job::done) << job.error();
+  EXPECT_TRUE(job.follow());
+  EXPECT_EQ(job.rule(), "beamline");
+  // Made when the file appeared, long before the acquisition's 0.6 s were over.
+  EXPECT_NE(service.render_metrics().find("tomoedge_ready_after_acquisition_seconds"), std::string::npos);
+
+  const auto batch = dir / "batch";
+  ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp", scan.string(), batch.string())).exit_code, 0);
+  std::vector<float> followed, finished;
+  for (int row = 0; row < 8; ++row) {
+    const auto name = fmt::format("slice_{:04}.tif", row);
+    const auto a = tomo::read_tiff(fs::path(job.output()) / name), b = tomo::read_tiff(batch / name);
+    followed.insert(followed.end(), a.pixels.begin(), a.pixels.end());
+    finished.insert(finished.end(), b.pixels.begin(), b.pixels.end());
+  }
+  EXPECT_LT(tomo::test::relative_error(followed, finished), 1e-5);
+}
+
+// What the pipeline logs while it runs a job carries the job's id and lands in the job's record.
+TEST(JobService, PipelineLinesCarryTheJobIdAndGoIntoItsRecord) {
+  const auto dir = tomo::test::scratch_dir("lines");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 6 --columns 48 --projections 60");
+  tomo::setup_service_logging("info", dir / "service.log");
+  std::uint64_t id = 0;
+  {
+    tomo::JobService service(config_for(dir));
+    id = service.submit(submission(scan, dir / "out")).id();
+    const Job job = wait_for_end(service, id);
+    ASSERT_EQ(job.state(), Job::done) << job.error();
+    bool planned = false;
+    for (const auto& line : job.log()) planned |= line.message().find("rows per slab") != std::string::npos;
+    EXPECT_TRUE(planned) << job.DebugString();
+  }
+  spdlog::default_logger()->flush();
+  std::ifstream in(dir / "service.log");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(text.find(fmt::format("job {}: {}", id, fs::canonical(scan).string())), std::string::npos) << text;
 }
 
 }  // namespace

@@ -97,6 +97,8 @@ class Service {
     return std::stoull(nlohmann::json::parse(response.body).at("id").get<std::string>());
   }
 
+  std::uint16_t port() const { return port_; }
+
   std::string log_text() const {
     std::ifstream in(dir_ / "serve.log");
     return {std::istreambuf_iterator<char>(in), {}};
@@ -228,6 +230,56 @@ TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
       const auto name = entry.path().filename().string();
       EXPECT_LT(std::stoi(name.substr(3)), static_cast<int>(ids.size())) << "an output without a job: " << name;
     }
+}
+
+// What `serve` cannot work with is said at start, with a non-zero exit, rather than a crash loop.
+TEST(ServiceRestart, ServeRefusesABadDatabaseOrConfigurationAtStart) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("refuse"));
+  fs::create_directories(dir / "notadb");
+  std::ofstream(dir / "notadb" / "thesis.tex") << "\\documentclass{article}";
+  auto r = run_tomoedge(fmt::format("serve --listen 127.0.0.1:{} --data-root {} --db {}", free_port(), dir.string(),
+                                    (dir / "notadb").string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("not a tomoedge job database"), std::string::npos) << r.output;
+
+  std::ofstream(dir / "bad.json") << R"({"listen": "127.0.0.1:8080", "concurent_jobs": 2})";
+  r = run_tomoedge(fmt::format("serve --config {}", (dir / "bad.json").string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("concurent_jobs"), std::string::npos) << r.output;
+}
+
+// `tomoedge jobs` over the REST API: submit prints the id, show --json the record, a bad
+// submission the service's reason.
+TEST(ServiceRestart, TheJobsCommandTalksToTheRunningService) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("cli"));
+  const fs::path scan = dir / "scan.tdf";
+  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", scan.string())).exit_code, 0);
+  Service service(dir, 1);
+  service.start();
+  const std::string server = fmt::format("--server http://127.0.0.1:{}", service.port());
+  const auto submitted = run_tomoedge(fmt::format("jobs submit {} --out {} --method fbp --priority 2 {}", scan.string(),
+                                                  (dir / "out").string(), server));
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  const std::uint64_t id = std::stoull(submitted.output);
+  nlohmann::json job;
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  do {
+    const auto shown = run_tomoedge(fmt::format("jobs show {} --json {}", id, server));
+    ASSERT_EQ(shown.exit_code, 0) << shown.output;
+    job = nlohmann::json::parse(shown.output);
+  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < until);
+  EXPECT_EQ(job.at("state"), "done") << job.dump(2);
+  EXPECT_EQ(job.at("priority"), 2);
+  EXPECT_EQ(job.at("params").at("method"), "fbp");
+  const auto listed = run_tomoedge(fmt::format("jobs list {}", server));
+  EXPECT_NE(listed.output.find("done"), std::string::npos) << listed.output;
+
+  const auto refused = run_tomoedge(fmt::format("jobs submit /etc/hostname --out {} {}", (dir / "out2").string(), server));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("outside the data roots"), std::string::npos) << refused.output;
+  const auto retried = run_tomoedge(fmt::format("jobs retry {} {}", id, server));
+  EXPECT_EQ(retried.exit_code, 1);
+  EXPECT_NE(retried.output.find("only a failed or cancelled job can be retried"), std::string::npos) << retried.output;
 }
 
 }  // namespace
