@@ -178,8 +178,11 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
   std::map<std::int32_t, double> first_read;  // per slab: when its first chunk was read
   // Called on the coordinator's thread only.
   auto on_event = [&](const actors::job_event& event) {
-    if (log) log->write(to_json(event));
-    if (options.on_event) options.on_event(event.kind, event.time);
+    if (log || options.on_event) {
+      const nlohmann::json line = to_json(event);
+      if (log) log->write(line);
+      if (options.on_event) options.on_event(line);
+    }
     if (event.kind == "chunk_read") first_read.try_emplace(event.slab, event.time);
     if (event.kind == "slice_written" && options.on_progress) options.on_progress(++written, total);
     if (event.kind == "slab_done") {

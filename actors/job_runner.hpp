@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "kernels/error.hpp"
 #include "pipeline/reconstruction_job.hpp"
 
@@ -63,9 +65,9 @@ struct JobOptions {
   // Called once all of a slab's slices are under their final names, with its rows and the seconds
   // from its first chunk read to its last slice written (on an actor's thread, one call at a time).
   std::function<void(Range, double)> on_slab_written;
-  // Called with each event's kind and time (Unix seconds), as the event log has them
-  // (docs/pipeline.md, "Events"), on the coordinator's thread.
-  std::function<void(const std::string&, double)> on_event;
+  // Called with each event as the event log has it (docs/pipeline.md, "Events"), on the
+  // coordinator's thread.
+  std::function<void(const nlohmann::json&)> on_event;
   // Called once the job is planned, before any slab is read: its plan, slabs and slab height.
   std::function<void(const JobPlan&)> on_planned;
   // Set to cancel the job from another thread.

@@ -1,9 +1,12 @@
 #include "service/job_execution.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "service/logging.hpp"
 #include "storage/slice_writer.hpp"
@@ -65,6 +68,23 @@ std::int64_t bytes_on_disk(const Job& job, Range rows) {
   }
   return bytes;
 }
+
+// How far a live job is behind its acquisition: the seconds from the acquisition declaring a
+// projection written to the job having added it to a live slab's sums.
+class AcquisitionLag {
+ public:
+  void declared(int projections, double time) {
+    if (declared_.empty() || projections > declared_.back().first) declared_.emplace_back(projections, time);
+  }
+  double accumulated(int projections, double time) const {
+    for (const auto& [count, when] : declared_)
+      if (count >= projections) return time - when;
+    return 0;  // added before the watcher's news reached the job
+  }
+
+ private:
+  std::vector<std::pair<int, double>> declared_;  // (projections written, when declared), growing
+};
 
 std::int64_t sample_bytes(const std::string& dtype) {
   if (dtype == "uint8" || dtype == "int8") return 1;
@@ -145,8 +165,15 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
       metrics.slab_written(seconds, raw_bytes_per_row * rows.size(), bytes_on_disk(job, rows));
   };
   double scan_complete = 0;
-  options.on_event = [&](const std::string& kind, double time) {
+  AcquisitionLag lag;
+  options.on_event = [&](const nlohmann::json& event) {
+    const std::string kind = event.at("event");
+    const double time = event.at("time");
     if (kind == "scan_complete") scan_complete = time;
+    if (!event.contains("projections")) return;
+    const int projections = event.at("projections")[1];
+    if (kind == "projections_available" || kind == "scan_complete") lag.declared(projections, time);
+    if (kind == "projections_accumulated") metrics.live_lag(id, lag.accumulated(projections, time));
   };
 
   Job::State outcome = Job::done;
@@ -163,6 +190,7 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     outcome = Job::failed;
     reason = e.what();
   }
+  metrics.live_lag_ended(id);
   if (outcome == Job::cancelled) discard_job_output(job);  // slabs written by earlier runs too
   const double finished = unix_now();
   if (outcome == Job::done && scan_complete > 0) metrics.ready_after_acquisition(finished - scan_complete);

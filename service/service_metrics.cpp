@@ -51,6 +51,16 @@ void ServiceMetrics::ready_after_acquisition(double seconds) {
   last_ready_after_ = seconds;
 }
 
+void ServiceMetrics::live_lag(std::uint64_t job, double seconds) {
+  std::lock_guard lock(mutex_);
+  live_lag_[job] = seconds;
+}
+
+void ServiceMetrics::live_lag_ended(std::uint64_t job) {
+  std::lock_guard lock(mutex_);
+  live_lag_.erase(job);
+}
+
 void ServiceMetrics::api_request(int status, double seconds) {
   std::lock_guard lock(mutex_);
   observe(kApiBuckets, api_buckets_, seconds);
@@ -84,6 +94,9 @@ std::string ServiceMetrics::render(const std::vector<Job>& jobs) const {
     write_one(out, "tomoedge_ready_after_acquisition_seconds", "gauge",
               "For the last job that followed its acquisition: seconds from the scan complete to the volume written.",
               last_ready_after_);
+  out += "# HELP tomoedge_live_lag_seconds For each job reconstructing a scan as it is acquired: seconds from a "
+         "projection declared written to its being added, for the latest one.\n# TYPE tomoedge_live_lag_seconds gauge\n";
+  for (const auto& [job, seconds] : live_lag_) out += fmt::format("tomoedge_live_lag_seconds{{job=\"{}\"}} {}\n", job, seconds);
   write_histogram(out, "tomoedge_api_request_seconds", "Seconds to answer an API request.", kApiBuckets, api_buckets_,
                   api_requests_, api_seconds_);
   write_one(out, "tomoedge_api_errors_total", "counter", "API requests answered with a 4xx or 5xx status.",

@@ -4,6 +4,7 @@
 // scraped. Safe to update from any thread.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ class ServiceMetrics {
   void job_ended(Job::State state);
   // A job that followed its acquisition was complete this long after the scan was.
   void ready_after_acquisition(double seconds);
+  // A live job has added a projection `seconds` after the acquisition declared it written.
+  void live_lag(std::uint64_t job, double seconds);
+  void live_lag_ended(std::uint64_t job);
   // One API request answered with `status`, in `seconds`.
   void api_request(int status, double seconds);
 
@@ -41,6 +45,7 @@ class ServiceMetrics {
   std::int64_t bytes_read_ = 0, bytes_written_ = 0;
   std::uint64_t done_ = 0, failed_ = 0, cancelled_ = 0;
   double last_ready_after_ = -1;
+  std::map<std::uint64_t, double> live_lag_;  // per running live job, its latest
 };
 
 }  // namespace tomo
