@@ -160,6 +160,15 @@ TEST(JobService, CancelDuringReconstructionLeavesNoOutput) {
   const Job writing = wait_until(service, id, [](const Job& job) { return job.slices_written() > 0 || ended(job.state()); });
   ASSERT_EQ(writing.state(), Job::running) << "the job ended before it could be cancelled";
   ASSERT_GT(writing.slabs_size(), 2);
+  for (const auto& refused : std::vector<std::function<void()>>{
+           [&] { service.remove(id); }, [&] { service.edit(id, {}); }, [&] { service.retry(id); }}) {
+    try {
+      refused();
+      ADD_FAILURE() << "a running job was deleted, edited or retried";
+    } catch (const tomo::RequestError& e) {
+      EXPECT_EQ(e.status(), 409) << e.what();
+    }
+  }
   const Job cancelled = service.cancel(id);
   EXPECT_EQ(cancelled.state(), Job::cancelled);
   EXPECT_EQ(cancelled.slices_written(), 0);
@@ -176,6 +185,47 @@ TEST(JobService, CancelDuringReconstructionLeavesNoOutput) {
   // Retried, it runs from scratch and completes.
   service.retry(id);
   EXPECT_EQ(wait_for_end(service, id).state(), Job::done);
+}
+
+// Re-run with edited parameters, duplicate, delete: what a beamline scientist does to the table.
+TEST(JobService, AnEditedJobRunsAgainADuplicateRunsAsItsOwnADeletedJobLeavesItsOutput) {
+  const auto dir = tomo::test::scratch_dir("edit");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 6 --columns 48 --projections 60");
+  tomo::JobService service(config_for(dir));
+  const auto id = service.submit(submission(scan, dir / "out")).id();
+  ASSERT_EQ(wait_for_end(service, id).state(), Job::done);
+  const std::string first_slice = file_bytes(dir / "out" / "slice_0003.tif");
+
+  tomo::JobSubmission changes;
+  changes.mutable_params()->set_filter("cosine");
+  changes.set_priority(4);
+  const Job edited = service.edit(id, changes);
+  EXPECT_EQ(edited.state(), Job::queued);
+  EXPECT_EQ(edited.params().filter(), "cosine");
+  EXPECT_EQ(edited.params().method(), "fbp");  // the rest as it was
+  EXPECT_EQ(edited.priority(), 4);
+  const Job rerun = wait_for_end(service, id);
+  ASSERT_EQ(rerun.state(), Job::done) << rerun.error();
+  EXPECT_EQ(rerun.attempts(), 2);
+  EXPECT_NE(file_bytes(dir / "out" / "slice_0003.tif"), first_slice) << "the edited parameters made no difference";
+
+  const Job copy = service.duplicate(id);
+  EXPECT_NE(copy.id(), id);
+  EXPECT_EQ(copy.params().SerializeAsString(), rerun.params().SerializeAsString());
+  EXPECT_EQ(wait_for_end(service, copy.id()).state(), Job::done);
+
+  service.remove(id);
+  EXPECT_EQ(service.jobs().size(), 1u);
+  EXPECT_TRUE(fs::exists(dir / "out" / "slice_0003.tif"));
+  for (const auto& missing : std::vector<std::function<void()>>{[&] { service.job(id); }, [&] { service.remove(id); },
+                                                                 [&] { service.edit(id, changes); }, [&] { service.duplicate(id); }}) {
+    try {
+      missing();
+      ADD_FAILURE() << "a deleted job was found";
+    } catch (const tomo::RequestError& e) {
+      EXPECT_EQ(e.status(), 404) << e.what();
+    }
+  }
 }
 
 TEST(JobService, JobsRunInPriorityOrderWithinTheConcurrencyLimit) {
