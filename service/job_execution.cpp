@@ -48,7 +48,11 @@ JobRequest request_for(const Job& job, const ExecutionSettings& settings) {
   request.input = job.input();
   request.output_folder = job.output();
   request.params = job.params();
-  if (request.params.memory_bytes() == 0) request.params.set_memory_bytes(settings.memory_budget);
+  // No budget anywhere: the share of one of the jobs that may run at once of the memory a lone
+  // reconstruction would take (half of what is available now).
+  if (request.params.memory_bytes() == 0)
+    request.params.set_memory_bytes(settings.memory_budget > 0 ? settings.memory_budget
+                                                               : default_memory_budget() / settings.concurrent_jobs);
   if (request.params.threads() == 0) request.params.set_threads(settings.threads);
   request.slab_rows = job.slab_rows();
   if (job.params().format() != "hdf5")

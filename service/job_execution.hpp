@@ -19,6 +19,7 @@ struct ExecutionSettings {
   std::chrono::milliseconds stall_timeout{60000};
   std::int64_t memory_budget = 0;           // bytes per job for parameters that leave it at 0
   int threads = 0;                          // likewise
+  int concurrent_jobs = 1;                  // with no budget given: jobs share the machine's memory
   std::size_t log_lines = 200;              // lines kept in each job's record
 };
 

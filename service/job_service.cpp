@@ -85,7 +85,12 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
   }
 
   actors_ = std::make_unique<Actors>(config_.worker_threads);
-  const ExecutionSettings settings{worker_name(), config_.stall_timeout, config_.memory_budget, config_.worker_threads};
+  ExecutionSettings settings;
+  settings.worker = worker_name();
+  settings.stall_timeout = config_.stall_timeout;
+  settings.memory_budget = config_.memory_budget;
+  settings.threads = config_.worker_threads;
+  settings.concurrent_jobs = config_.concurrent_jobs;
   actors::SchedulerHooks hooks;
   hooks.run = [store = store_, runner = &*actors_->runner, metrics = &metrics_, settings](
                   std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
