@@ -215,7 +215,10 @@ HttpResponse handle_api(JobService& service, const HttpRequest& request) {
   } catch (const RequestError& e) {
     response = json_error(e.status(), e.what());
   } catch (const Error& e) {
-    response = json_error(400, e.what());
+    // The service checks what a request gets wrong and says so as a RequestError: any other
+    // error is its own (the job store failing, say).
+    response = json_error(500, e.what());
+    spdlog::error("api: {} {}: {}", request.method, path, e.what());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   service.metrics().api_request(response.status, seconds);

@@ -23,8 +23,8 @@ struct RouteInfo {
 std::vector<RouteInfo> api_routes();
 
 // Answers one request: a route's response, 404 for no route, 405 for a route without that
-// method, 4xx with {"error": ...} naming what is wrong in a request; never throws for a bad
-// request (only for the service's own failures, which the server turns into a 500).
+// method, 4xx with {"error": ...} naming what is wrong in a request, 500 with the reason for
+// the service's own failures (a failing job store).
 HttpResponse handle_api(JobService& service, const HttpRequest& request);
 
 // The OpenAPI 3 description the API serves at /api/openapi.json.

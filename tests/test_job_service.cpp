@@ -34,6 +34,24 @@ tomo::ServiceConfig config_for(const fs::path& dir) {
   return config;
 }
 
+// A service watching dir/incoming/PATTERN with one rule, whose preset is the direct method.
+tomo::ServiceConfig watching(const fs::path& dir, const std::string& rule_name, const std::string& pattern,
+                             const std::string& preset, bool live) {
+  fs::create_directories(dir / "incoming");
+  tomo::ServiceConfig config = config_for(dir);
+  tomo::WatchRule rule;
+  rule.name = rule_name;
+  rule.pattern = (fs::canonical(dir) / "incoming" / pattern).string();
+  rule.preset = preset;
+  rule.output = "{root}/reconstructions/{sample}";
+  rule.live = live;
+  config.rules.push_back(rule);
+  tomo::ReconParams params;
+  params.set_method("fbp");
+  config.presets[preset] = params;
+  return config;
+}
+
 fs::path simulated(const fs::path& where, const std::string& flags) {
   fs::create_directories(where.parent_path());
   const auto r = run_tomoedge(fmt::format("simulate --out {} --seed 3 {}", where.string(), flags));
@@ -296,17 +314,7 @@ TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
 
 TEST(JobService, AWatchRuleReconstructsANewScanOnce) {
   const auto dir = tomo::test::scratch_dir("rule");
-  fs::create_directories(dir / "incoming");
-  auto config = config_for(dir);
-  tomo::WatchRule rule;
-  rule.name = "incoming";
-  rule.pattern = (fs::canonical(dir) / "incoming" / "*.tdf").string();
-  rule.preset = "quick";
-  rule.output = "{root}/reconstructions/{sample}";
-  config.rules.push_back(rule);
-  tomo::ReconParams quick;
-  quick.set_method("fbp");
-  config.presets["quick"] = quick;
+  const auto config = watching(dir, "incoming", "*.tdf", "quick", false);
   {
     tomo::JobService service(config);
     EXPECT_TRUE(service.jobs().empty());
@@ -336,18 +344,7 @@ TEST(JobService, AWatchRuleReconstructsANewScanOnce) {
 // finished file.
 TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
   const auto dir = tomo::test::scratch_dir("live");
-  fs::create_directories(dir / "incoming");
-  auto config = config_for(dir);
-  tomo::WatchRule rule;
-  rule.name = "beamline";
-  rule.pattern = (fs::canonical(dir) / "incoming" / "*.h5").string();
-  rule.preset = "live";
-  rule.output = "{root}/reconstructions/{sample}";
-  rule.live = true;
-  config.rules.push_back(rule);
-  tomo::ReconParams live;
-  live.set_method("fbp");
-  config.presets["live"] = live;
+  const auto config = watching(dir, "beamline", "*.h5", "live", true);
   tomo::JobService service(config);
 
   // The acquisition: 240 projections at 400 per second.
