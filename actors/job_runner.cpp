@@ -96,9 +96,17 @@ namespace {
 
 // Waits until a scan being acquired can be opened (the acquisition makes it visible under its name
 // once its darks and flats are in), at most `timeout`.
-void wait_for_scan(const std::filesystem::path& path, std::chrono::milliseconds poll, std::chrono::milliseconds timeout) {
+// Throws JobCancelled or JobInterrupted when the job has been stopped from outside.
+void check_not_stopped(const std::shared_ptr<Cancellation>& cancel) {
+  if (cancel && cancel->cancelled()) throw JobCancelled();
+  if (cancel && cancel->interrupted()) throw JobInterrupted();
+}
+
+void wait_for_scan(const std::filesystem::path& path, std::chrono::milliseconds poll, std::chrono::milliseconds timeout,
+                   const std::shared_ptr<Cancellation>& cancel) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (!std::filesystem::exists(path)) {
+    check_not_stopped(cancel);
     if (std::chrono::steady_clock::now() >= until)
       fail("{}: no scan there after {:.1f} s of waiting for the acquisition to start", path.string(),
            std::chrono::duration<double>(timeout).count());
@@ -143,10 +151,9 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
   if (options.follow) {
     if (request.params.output_type() != "float32" && request.params.auto_range_percent() > 0)
       fail("an automatic output range (--range auto) needs the finished scan: give --range MIN:MAX to follow one");
-    wait_for_scan(request.input, options.poll, options.stall_timeout);
+    wait_for_scan(request.input, options.poll, options.stall_timeout, options.cancel);
   }
-  if (options.cancel && options.cancel->cancelled()) throw JobCancelled();
-  if (options.cancel && options.cancel->interrupted()) throw JobInterrupted();
+  check_not_stopped(options.cancel);
   // Everything that can be found wrong before a slab is read is, here: the scan, the
   // parameters, the device, the output folder.
   PreparedJob prepared = prepare_job(request);
@@ -210,7 +217,7 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
       parts.output->discard();
       throw JobCancelled();
     }
-    if (options.cancel->interrupted()) throw JobInterrupted();
+    check_not_stopped(options.cancel);
   }
   if (!summary.error.empty()) fail("{}", summary.error);
 

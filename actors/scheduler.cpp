@@ -12,6 +12,18 @@ namespace {
 
 scheduler_reply ok(std::uint64_t id) { return {200, {}, id}; }
 
+// Runs one request; the job store failing (a full or broken disk) is answered as the service's own
+// failure (500), and the scheduler, with every other job, goes on.
+template <class Request>
+auto guarded(std::uint64_t id, Request&& request) -> decltype(request()) {
+  try {
+    return request();
+  } catch (const std::exception& e) {
+    spdlog::error("job {}: the job store failed: {}", id, e.what());
+    return scheduler_reply{500, fmt::format("the job store failed: {}", e.what()), id};
+  }
+}
+
 template <class... Args>
 scheduler_reply refused(std::int32_t status, std::uint64_t id, fmt::format_string<Args...> format, Args&&... args) {
   return {status, fmt::format(format, std::forward<Args>(args)...), id};
@@ -50,86 +62,91 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
 
   // Looks up a job, or says there is none.
   const auto find = [self](std::uint64_t id) { return self->state.store->get(id); };
-  // Runs `change` on a job the caller has found not running; errors it throws become a 409.
+  // Records a change of a job the caller has found not running.
   const auto change = [self](std::uint64_t id, const std::function<void(Job&)>& edit) -> scheduler_reply {
-    try {
-      self->state.store->update(id, edit);
-      return ok(id);
-    } catch (const std::exception& e) {
-      return refused(409, id, "{}", e.what());
-    }
+    self->state.store->update(id, edit);
+    return ok(id);
   };
 
   return {
       [self](submit_atom, const std::string& record) -> scheduler_reply {
-        Job job;
-        if (!job.ParseFromString(record)) return refused(400, 0, "not a job record");
-        job.set_state(Job::queued);
-        const Job stored = self->state.store->add(job);
-        self->state.queue.insert(queue_key(stored));
-        spdlog::info("job {}: queued ({}, priority {})", stored.id(), stored.input(), stored.priority());
-        self->send(self, next_atom::value);
-        return ok(stored.id());
+        return guarded(0, [&]() -> scheduler_reply {
+          Job job;
+          if (!job.ParseFromString(record)) return refused(400, 0, "not a job record");
+          job.set_state(Job::queued);
+          const Job stored = self->state.store->add(job);
+          self->state.queue.insert(queue_key(stored));
+          spdlog::info("job {}: queued ({}, priority {})", stored.id(), stored.input(), stored.priority());
+          self->send(self, next_atom::value);
+          return ok(stored.id());
+        });
       },
       [self, find, change](cancel_atom, std::uint64_t id) -> caf::result<scheduler_reply> {
-        scheduler_state& st = self->state;
-        const auto job = find(id);
-        if (!job) return refused(404, id, "there is no job {}", id);
-        if (const auto running = st.running.find(id); running != st.running.end()) {
-          spdlog::info("job {}: cancelling", id);
-          running->second.cancel->cancel();
-          running->second.waiting.push_back(self->make_response_promise<scheduler_reply>());
-          return running->second.waiting.back();
-        }
-        if (job->state() != Job::queued) return refused(409, id, "job {} is {}: only a queued or running job can be cancelled", id, to_string(job->state()));
-        st.queue.erase(queue_key(*job));
-        // An interrupted run may have written slabs: a cancelled job leaves nothing behind.
-        st.hooks.discard_output(*job);
-        spdlog::info("job {}: cancelled before it started", id);
-        return change(id, [](Job& j) {
-          j.set_state(Job::cancelled);
-          j.set_finished(unix_now());
-          forget_written_slabs(j);
+        return guarded(id, [&]() -> caf::result<scheduler_reply> {
+          scheduler_state& st = self->state;
+          const auto job = find(id);
+          if (!job) return refused(404, id, "there is no job {}", id);
+          if (const auto running = st.running.find(id); running != st.running.end()) {
+            spdlog::info("job {}: cancelling", id);
+            running->second.cancel->cancel();
+            running->second.waiting.push_back(self->make_response_promise<scheduler_reply>());
+            return running->second.waiting.back();
+          }
+          if (job->state() != Job::queued)
+            return refused(409, id, "job {} is {}: only a queued or running job can be cancelled", id,
+                           to_string(job->state()));
+          st.queue.erase(queue_key(*job));
+          // An interrupted run may have written slabs: a cancelled job leaves nothing behind.
+          st.hooks.discard_output(*job);
+          spdlog::info("job {}: cancelled before it started", id);
+          return change(id, [](Job& j) {
+            j.set_state(Job::cancelled);
+            j.set_finished(unix_now());
+            forget_written_slabs(j);
+        });
         });
       },
       [self, find, change](retry_atom, std::uint64_t id) -> scheduler_reply {
-        const auto job = find(id);
-        if (!job) return refused(404, id, "there is no job {}", id);
-        if (job->state() != Job::failed && job->state() != Job::cancelled)
-          return refused(409, id, "job {} is {}: only a failed or cancelled job can be retried", id, to_string(job->state()));
-        // A failed job's written slabs stay: its parameters are the same, so they would come out the same.
-        scheduler_reply reply = change(id, requeue);
-        if (reply.status != 200) return reply;
-        self->state.queue.insert(queue_key(*job));
-        spdlog::info("job {}: queued again", id);
-        self->send(self, next_atom::value);
-        return reply;
+        return guarded(id, [&]() -> scheduler_reply {
+          const auto job = find(id);
+          if (!job) return refused(404, id, "there is no job {}", id);
+          if (job->state() != Job::failed && job->state() != Job::cancelled)
+            return refused(409, id, "job {} is {}: only a failed or cancelled job can be retried", id, to_string(job->state()));
+          // A failed job's written slabs stay: its parameters are the same, so they would come out the same.
+          scheduler_reply reply = change(id, requeue);
+          if (reply.status != 200) return reply;
+          self->state.queue.insert(queue_key(*job));
+          spdlog::info("job {}: queued again", id);
+          self->send(self, next_atom::value);
+          return reply;
+        });
       },
       [self, find](edit_atom, std::uint64_t id, const std::string& record) -> scheduler_reply {
-        scheduler_state& st = self->state;
-        const auto job = find(id);
-        if (!job) return refused(404, id, "there is no job {}", id);
-        if (st.running.count(id)) return refused(409, id, "job {} is running: cancel it before editing it", id);
-        Job edited;
-        if (!edited.ParseFromString(record)) return refused(400, id, "not a job record");
-        st.queue.erase(queue_key(*job));
-        const Job stored = st.store->update(id, [&](Job& j) {
-          const bool same_output = j.params().SerializeAsString() == edited.params().SerializeAsString() &&
-                                   j.input() == edited.input() && j.output() == edited.output();
-          j.set_input(edited.input());
-          j.set_output(edited.output());
-          *j.mutable_params() = edited.params();
-          j.set_preset(edited.preset());
-          j.set_sample(edited.sample());
-          j.set_priority(edited.priority());
-          j.set_follow(edited.follow());
-          // New parameters or places: a new run from scratch (the old output is overwritten).
-          if (!same_output) {
-            forget_written_slabs(j);
-            j.clear_slabs();
-            j.set_slab_rows(0);
-          }
-          if (!same_output || j.state() != Job::done) requeue(j);
+        return guarded(id, [&]() -> scheduler_reply {
+          scheduler_state& st = self->state;
+          const auto job = find(id);
+          if (!job) return refused(404, id, "there is no job {}", id);
+          if (st.running.count(id)) return refused(409, id, "job {} is running: cancel it before editing it", id);
+          Job edited;
+          if (!edited.ParseFromString(record)) return refused(400, id, "not a job record");
+          st.queue.erase(queue_key(*job));
+          const Job stored = st.store->update(id, [&](Job& j) {
+            const bool same_output = j.params().SerializeAsString() == edited.params().SerializeAsString() &&
+                                     j.input() == edited.input() && j.output() == edited.output();
+            j.set_input(edited.input());
+            j.set_output(edited.output());
+            *j.mutable_params() = edited.params();
+            j.set_preset(edited.preset());
+            j.set_sample(edited.sample());
+            j.set_priority(edited.priority());
+            j.set_follow(edited.follow());
+            // New parameters or places: a new run from scratch (the old output is overwritten).
+            if (!same_output) {
+              forget_written_slabs(j);
+              j.clear_slabs();
+              j.set_slab_rows(0);
+            }
+            if (!same_output || j.state() != Job::done) requeue(j);
         });
         if (stored.state() == Job::queued) {
           st.queue.insert(queue_key(stored));
@@ -137,16 +154,19 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         }
         spdlog::info("job {}: edited{}", id, stored.state() == Job::queued ? ", queued" : "");
         return ok(id);
+        });
       },
       [self, find](delete_atom, std::uint64_t id) -> scheduler_reply {
-        scheduler_state& st = self->state;
-        const auto job = find(id);
-        if (!job) return refused(404, id, "there is no job {}", id);
-        if (st.running.count(id)) return refused(409, id, "job {} is running: cancel it before deleting it", id);
-        st.queue.erase(queue_key(*job));
-        st.store->remove(id);
-        spdlog::info("job {}: deleted (its output, if any, stays)", id);
-        return ok(id);
+        return guarded(id, [&]() -> scheduler_reply {
+          scheduler_state& st = self->state;
+          const auto job = find(id);
+          if (!job) return refused(404, id, "there is no job {}", id);
+          if (st.running.count(id)) return refused(409, id, "job {} is running: cancel it before deleting it", id);
+          st.queue.erase(queue_key(*job));
+          st.store->remove(id);
+          spdlog::info("job {}: deleted (its output, if any, stays)", id);
+          return ok(id);
+        });
       },
       [self](ended_atom, std::uint64_t id) {
         scheduler_state& st = self->state;

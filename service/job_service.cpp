@@ -104,7 +104,11 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
       std::unique_lock lock(actors_->watching);
       while (!actors_->stop) {
         lock.unlock();
-        watch_once();
+        try {
+          watch_once();
+        } catch (const std::exception& e) {  // the job store failing: said, and tried again next time
+          spdlog::error("watch rules: {}", e.what());
+        }
         lock.lock();
         actors_->wake.wait_for(lock, config_.watch_poll, [this] { return actors_->stop; });
       }

@@ -205,6 +205,18 @@ TEST(JobService, CancelDuringReconstructionLeavesNoOutput) {
   EXPECT_EQ(wait_for_end(service, id).state(), Job::done);
 }
 
+// A job that follows an acquisition not yet started waits for its file; a cancel stops the wait.
+TEST(JobService, AJobWaitingForItsAcquisitionCanBeCancelled) {
+  const auto dir = tomo::test::scratch_dir("waiting");
+  tomo::JobService service(config_for(dir));
+  auto s = submission(dir / "not-yet.h5", dir / "out");
+  s.set_follow(true);
+  const auto id = service.submit(s).id();
+  wait_until(service, id, [](const Job& job) { return job.state() != Job::queued; });
+  const Job cancelled = service.cancel(id);
+  EXPECT_EQ(cancelled.state(), Job::cancelled) << cancelled.error();
+}
+
 // Re-run with edited parameters, duplicate, delete: what a beamline scientist does to the table.
 TEST(JobService, AnEditedJobRunsAgainADuplicateRunsAsItsOwnADeletedJobLeavesItsOutput) {
   const auto dir = tomo::test::scratch_dir("edit");
