@@ -124,9 +124,12 @@ const std::vector<Route>& routes() {
          return json_response(201, to_json(s.duplicate(job_id(v[0]))));
        }},
       {"GET", "/api/presets",
-       [](JobService& s, const HttpRequest&, const Segments&) {
+       [](JobService& s, const HttpRequest& r, const Segments&) {
+         const auto query = r.query();
+         const auto experiment = query.find("experiment");
          tomoedge::PresetList list;
-         for (Preset& preset : s.presets()) *list.add_presets() = std::move(preset);
+         for (Preset& preset : s.presets())
+           if (experiment == query.end() || preset.experiment() == experiment->second) *list.add_presets() = std::move(preset);
          return json_response(200, to_json(list));
        }},
       {"GET", "/api/presets/{name}",

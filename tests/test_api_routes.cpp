@@ -136,6 +136,9 @@ TEST(ApiRoutes, PresetsAreStoredAndUsedBySubmissions) {
   ASSERT_EQ(api.call("PUT", "/api/presets/bone", R"({"experiment": "p123", "params": {"method": "fbp", "filter": "hann"}})").status, 200);
   const auto preset = nlohmann::json::parse(api.call("GET", "/api/presets/bone").body);
   EXPECT_EQ(preset.at("experiment"), "p123");
+  const auto of_p123 = nlohmann::json::parse(api.call("GET", "/api/presets?experiment=p123").body);
+  ASSERT_EQ(of_p123.at("presets").size(), 1u);
+  EXPECT_EQ(of_p123.at("presets")[0].at("name"), "bone");
   const auto submitted = api.call("POST", "/api/jobs",
                                   nlohmann::json{{"input", (dir / "scan.tdf").string()},
                                                  {"output", (dir / "out").string()},

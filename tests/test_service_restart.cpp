@@ -49,10 +49,12 @@ class Service {
   Service(const fs::path& dir, int concurrent_jobs) : dir_(dir), concurrent_jobs_(concurrent_jobs), port_(free_port()) {}
   ~Service() { kill_now(); }
 
-  void start() {
-    const std::vector<std::string> args{TOMOEDGE_BINARY, "serve", "--listen", fmt::format("127.0.0.1:{}", port_),
-                                        "--data-root", dir_.string(), "--db", (dir_ / "db").string(),
-                                        "--concurrent-jobs", std::to_string(concurrent_jobs_)};
+  // `defaults`: only --listen, in `dir` as the current folder: what `serve` does with no configuration.
+  void start(bool defaults = false) {
+    std::vector<std::string> args{TOMOEDGE_BINARY, "serve", "--listen", fmt::format("127.0.0.1:{}", port_)};
+    if (!defaults)
+      args.insert(args.end(), {"--data-root", dir_.string(), "--db", (dir_ / "db").string(), "--concurrent-jobs",
+                               std::to_string(concurrent_jobs_)});
     std::vector<char*> argv;
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
@@ -61,6 +63,7 @@ class Service {
     const std::string log = (dir_ / "serve.log").string();
     posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&files, 1, 2);
+    if (defaults) posix_spawn_file_actions_addchdir_np(&files, dir_.c_str());
     ASSERT_EQ(posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&files);
     const auto until = std::chrono::steady_clock::now() + 30s;
@@ -230,6 +233,26 @@ TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
       const auto name = entry.path().filename().string();
       EXPECT_LT(std::stoi(name.substr(3)), static_cast<int>(ids.size())) << "an output without a job: " << name;
     }
+}
+
+// With no configuration and no flags but --listen, `serve` works on the folder it was started in.
+TEST(ServiceRestart, ServeWithNoConfigurationRunsAWorkingDefault) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("defaults"));
+  const fs::path scan = dir / "scan.tdf";
+  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", scan.string())).exit_code, 0);
+  Service service(dir, 1);
+  service.start(/*defaults=*/true);
+  const auto id = service.submit(scan, dir / "out", "0");
+  nlohmann::json job;
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  do {
+    std::this_thread::sleep_for(20ms);
+    job = service.job(id);
+  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < until);
+  EXPECT_EQ(job.at("state"), "done") << job.dump(2);
+  EXPECT_TRUE(fs::is_directory(dir / "tomoedge-db"));
+  // Outside the folder it was started in, nothing.
+  EXPECT_EQ(service.call("POST", "/api/jobs", R"({"input": "/etc/hostname", "output": "/tmp/x"})").status, 400);
 }
 
 // What `serve` cannot work with is said at start, with a non-zero exit, rather than a crash loop.
