@@ -259,8 +259,8 @@ Preset JobService::preset(const std::string& name) const {
 }
 
 Preset JobService::put_preset(const Preset& preset) {
-  if (preset.name().empty()) throw RequestError(400, "a preset needs a name");
   try {
+    check_name("the preset name", preset.name());
     validate(with_defaults(preset.params()));
   } catch (const Error& e) {
     throw RequestError(400, fmt::format("preset '{}': {}", preset.name(), e.what()));

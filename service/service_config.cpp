@@ -69,15 +69,6 @@ void check_log_level(const std::string& key, const std::string& level) {
     fail("{} = '{}' is not one of: {}", key, level, join(kLogLevels));
 }
 
-// Preset and rule names end up in URLs, job records, log lines and ({rule}) folder names.
-void check_name(const std::string& what, const std::string& name) {
-  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-  if (!plain || name == "." || name == "..")
-    fail("{} '{}' must be a non-empty name of letters, digits, '-', '_' and '.'", what, name);
-}
-
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -446,6 +437,15 @@ ServiceConfig load_config(const fs::path& file) {
 
   reader.wrapped([&] { check_config(config); });
   return config;
+}
+
+// Preset and rule names end up in URLs, job records, log lines and ({rule}) folder names.
+void check_name(const std::string& what, const std::string& name) {
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  if (!plain || name == "." || name == "..")
+    fail("{} '{}' must be a non-empty name of letters, digits, '-', '_' and '.'", what, name);
 }
 
 }  // namespace tomo

@@ -57,4 +57,8 @@ std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& te
 // root, presets named by rules exist. Throws tomo::Error naming the key.
 void check_config(ServiceConfig& config);
 
+// A preset or rule name: letters, digits, '-', '_' and '.' (it ends up in URLs and folder names);
+// tomo::Error starting with `what` otherwise.
+void check_name(const std::string& what, const std::string& name);
+
 }  // namespace tomo

@@ -126,7 +126,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"WrongMethod", "PUT", "/api/jobs", "", 405, "takes GET, POST"},
         BadRequest{"PresetOutOfRange", "PUT", "/api/presets/bad", R"({"params": {"binning": 3}})", 400, "binning"},
         BadRequest{"PresetNameMismatch", "PUT", "/api/presets/a", R"({"name": "b"})", 400, "names preset 'b'"},
-        BadRequest{"NoSuchPreset", "DELETE", "/api/presets/none", "", 404, "no preset named 'none'"}),
+        BadRequest{"NoSuchPreset", "DELETE", "/api/presets/none", "", 404, "no preset named 'none'"},
+        BadRequest{"PresetNameWithASpace", "PUT", "/api/presets/my%20preset", "{}", 400, "must be a non-empty name"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(ApiRoutes, PresetsAreStoredAndUsedBySubmissions) {
