@@ -85,6 +85,7 @@ struct scheduler_state {
   struct Running {
     std::shared_ptr<Cancellation> cancel;
     std::vector<caf::typed_response_promise<scheduler_reply>> waiting;  // cancel requests, answered when it stops
+    std::string output;  // its output folder: no other job writing there starts meanwhile
   };
   std::map<std::uint64_t, Running> running;
   bool stopping = false;

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "actors/actors.hpp"
 
 namespace tomo::actors {
@@ -190,11 +193,29 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
       },
       [self](next_atom) {
         scheduler_state& st = self->state;
-        while (!st.stopping && !st.queue.empty() && static_cast<int>(st.running.size()) < st.concurrent_jobs) {
-          const std::uint64_t id = st.queue.begin()->second;
-          st.queue.erase(st.queue.begin());
+        // Highest priority first; but two jobs writing into the same folder run one after the
+        // other (a cancel of one removes the slices it would share with the other).
+        auto next = st.queue.begin();
+        while (!st.stopping && next != st.queue.end() && static_cast<int>(st.running.size()) < st.concurrent_jobs) {
+          const std::uint64_t id = next->second;
+          std::optional<Job> job;
+          try {
+            job = st.store->get(id);
+          } catch (const std::exception& e) {
+            spdlog::error("job {}: the job store failed: {}", id, e.what());
+            return;  // the next request or ended job looks again
+          }
+          const bool folder_busy =
+              job && std::any_of(st.running.begin(), st.running.end(),
+                                 [&](const auto& running) { return running.second.output == job->output(); });
+          if (folder_busy) {
+            ++next;
+            continue;
+          }
+          next = st.queue.erase(next);
+          if (!job) continue;  // deleted meanwhile
           auto cancel = std::make_shared<Cancellation>();
-          st.running[id].cancel = cancel;
+          st.running[id] = {cancel, {}, job->output()};
           // Its own thread: a run blocks for as long as the reconstruction takes.
           self->spawn<caf::detached>([run = st.hooks.run, me = caf::actor_cast<scheduler_actor>(self), id, cancel] {
             run(id, cancel);

@@ -282,6 +282,23 @@ TEST(JobService, JobsRunInPriorityOrderWithinTheConcurrencyLimit) {
   for (std::size_t i = 1; i < jobs.size(); ++i) EXPECT_GE(jobs[i].started(), jobs[i - 1].finished());
 }
 
+// Two jobs writing into one folder never run at once, even with room for both: the second waits.
+TEST(JobService, JobsWritingIntoTheSameFolderRunOneAfterTheOther) {
+  const auto dir = tomo::test::scratch_dir("same-folder");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 8 --columns 64 --projections 90");
+  auto config = config_for(dir);
+  config.concurrent_jobs = 4;
+  tomo::JobService service(config);
+  const auto first = service.submit(submission(scan, dir / "shared")).id();
+  const auto second = service.submit(submission(scan, dir / "shared")).id();
+  const auto elsewhere = service.submit(submission(scan, dir / "own")).id();
+  const Job a = wait_for_end(service, first), b = wait_for_end(service, second), c = wait_for_end(service, elsewhere);
+  ASSERT_EQ(a.state(), Job::done);
+  ASSERT_EQ(b.state(), Job::done);
+  ASSERT_EQ(c.state(), Job::done);
+  EXPECT_GE(b.started(), a.finished());
+}
+
 // The service stopped mid-job (its destructor interrupts the job): the next service resumes it,
 // runs only the slabs not written, and the output is that of an uninterrupted run.
 TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
@@ -359,17 +376,27 @@ TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
   const auto config = watching(dir, "beamline", "*.h5", "live", true);
   tomo::JobService service(config);
 
-  // The acquisition: 240 projections at 400 per second.
+  // The acquisition: 240 projections at 400 per second; meanwhile the job's lag behind it is a metric.
   const fs::path scan = dir / "incoming" / "acquired.h5";
-  const auto acquisition = run_tomoedge(fmt::format(
-      "simulate --stream --rate 400 --out {} --projections 240 --rows 8 --columns 64 --seed 2 --no-truth", scan.string()));
+  tomo::test::CommandResult acquisition;
+  std::thread acquiring([&] {
+    acquisition = run_tomoedge(fmt::format(
+        "simulate --stream --rate 400 --out {} --projections 240 --rows 8 --columns 64 --seed 2 --no-truth", scan.string()));
+  });
+  bool lag_seen = false;
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (!lag_seen && std::chrono::steady_clock::now() < until) {
+    lag_seen = service.render_metrics().find("tomoedge_live_lag_seconds{job=\"1\"}") != std::string::npos;
+    std::this_thread::sleep_for(5ms);
+  }
+  acquiring.join();
   ASSERT_EQ(acquisition.exit_code, 0) << acquisition.output;
+  EXPECT_TRUE(lag_seen) << "no lag behind the acquisition reported while it ran";
   ASSERT_EQ(service.jobs().size(), 1u);
   const Job job = wait_for_end(service, service.jobs()[0].id());
   ASSERT_EQ(job.state(), Job::done) << job.error();
   EXPECT_TRUE(job.follow());
   EXPECT_EQ(job.rule(), "beamline");
-  // Made when the file appeared, long before the acquisition's 0.6 s were over.
   EXPECT_NE(service.render_metrics().find("tomoedge_ready_after_acquisition_seconds"), std::string::npos);
 
   const auto batch = dir / "batch";

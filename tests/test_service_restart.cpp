@@ -77,12 +77,16 @@ class Service {
     FAIL() << "serve did not answer; its log:\n" << log_text();
   }
 
-  void kill_now() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
+  void kill_now() { stop(SIGKILL); }
+
+  // Sends `signal` and returns the exit status (-1: killed by a signal).
+  int stop(int signal) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, signal);
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
   tomo::gateway::HttpResponse call(const std::string& method, const std::string& target, const std::string& body = {}) {
@@ -181,6 +185,37 @@ TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun
     if (at_kill.slabs(s).written()) {
       EXPECT_EQ(job.at("slabs")[s].at("written_at").get<double>(), at_kill.slabs(s).written_at()) << "slab " << s << " ran again";
     }
+  expect_same_output(dir / "out", reference);
+}
+
+// `systemctl stop` (SIGTERM) mid-job: the service interrupts the job, exits cleanly, and the job
+// resumes at the next start.
+TEST(ServiceRestart, StoppedWithSigtermMidJobItExitsCleanlyAndTheJobResumes) {
+  const auto dir = fs::canonical(tomo::test::scratch_dir("term"));
+  const fs::path scan = dir / "scan.tdf";
+  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 4 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const auto reference = reference_output(scan, dir / "reference", "8M");
+  Service service(dir, 1);
+  service.start();
+  const auto id = service.submit(scan, dir / "out", "8388608");
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (service.job(id).value("slices_written", 0) == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(service.stop(SIGTERM), 0) << service.log_text();
+  {
+    tomo::JobStore store(dir / "db");
+    const tomo::Job stopped = *store.get(id);
+    ASSERT_EQ(stopped.state(), tomo::Job::queued) << "not interrupted: " << tomo::to_string(stopped.state());
+    EXPECT_NE(stopped.log(stopped.log_size() - 1).message().find("interrupted"), std::string::npos);
+  }
+  service.start();
+  nlohmann::json job;
+  const auto done_by = std::chrono::steady_clock::now() + 120s;
+  do {
+    std::this_thread::sleep_for(20ms);
+    job = service.job(id);
+  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < done_by);
+  ASSERT_EQ(job.at("state"), "done") << job.dump(2);
   expect_same_output(dir / "out", reference);
 }
 
