@@ -34,9 +34,7 @@ struct JobsOptions {
 
 // Calls the service; a 4xx or 5xx becomes a tomo::Error with the service's own message.
 nlohmann::json call(const JobsOptions& o, const std::string& method, const std::string& target, const std::string& body = {}) {
-  // A cancel is answered once the job has stopped: the service waits up to 300 s for that.
-  const auto timeout = target.ends_with("/cancel") ? std::chrono::seconds(310) : std::chrono::seconds(30);
-  const auto response = gateway::http_call(gateway::parse_server_url(o.server), method, target, body, timeout);
+  const auto response = gateway::http_call(gateway::parse_server_url(o.server), method, target, body);
   nlohmann::json answer = response.body.empty() ? nlohmann::json::object()
                                                 : nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (response.status >= 400) {
@@ -117,6 +115,8 @@ void act(const JobsOptions& o, const char* action) {
   const auto job = call(o, "POST", fmt::format("/api/jobs/{}/{}", o.id, action));
   if (o.json)
     std::cout << job.dump(2) << "\n";
+  else if (std::string(action) == "cancel" && job.value("state", "") == "running")
+    std::cout << fmt::format("job {}: cancelling (it stops after the slab at hand)\n", job.value("id", "?"));
   else
     std::cout << fmt::format("job {}: {}\n", job.value("id", "?"), job.value("state", "?"));
 }

@@ -116,7 +116,11 @@ const std::vector<Route>& routes() {
          return json_response(204, "");
        }},
       {"POST", "/api/jobs/{id}/cancel",
-       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.cancel(job_id(v[0])))); }},
+       [](JobService& s, const HttpRequest&, const Segments& v) {
+         // 202: the cancel stands, and the job still finishes the slab at hand.
+         const Job job = s.cancel(job_id(v[0]));
+         return json_response(job.state() == Job::running ? 202 : 200, to_json(job));
+       }},
       {"POST", "/api/jobs/{id}/retry",
        [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.retry(job_id(v[0])))); }},
       {"POST", "/api/jobs/{id}/duplicate",

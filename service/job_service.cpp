@@ -27,9 +27,10 @@ std::string worker_name() {
   return fmt::format("{} (pid {})", host, getpid());
 }
 
-// How long a client waits for a running job to stop when it cancels it: a slab's work is not
-// interrupted midway, and a large slab on a CPU node takes a minute or two.
-constexpr auto kCancelWait = std::chrono::seconds(300);
+// How long a cancel waits for a running job to stop before it answers with the job still
+// stopping: a slab's work is not interrupted midway (a large slab on a CPU node takes a minute or
+// two), and a waiting request holds one of the gateway's few threads.
+constexpr auto kCancelWait = std::chrono::seconds(20);
 
 }  // namespace
 

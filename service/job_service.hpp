@@ -47,8 +47,8 @@ class JobService {
   // The fields given replace the job's (parameters field by field); a job whose parameters or
   // places change runs again from scratch. Not while it runs (409).
   Job edit(std::uint64_t id, const JobSubmission& changes);
-  // Stops a running job (answered once it has stopped and its output is removed) or takes a
-  // queued one off the queue.
+  // Stops a running job (answered once it has stopped and its output is removed, or after 20 s
+  // with the job still running and stopping) or takes a queued one off the queue.
   Job cancel(std::uint64_t id);
   Job retry(std::uint64_t id);
   Job duplicate(std::uint64_t id);  // a new queued job with the same input, output and parameters
