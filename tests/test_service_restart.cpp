@@ -108,6 +108,24 @@ class Service {
 
   std::uint16_t port() const { return port_; }
 
+  // The job once it has ended (or `timeout` is over).
+  nlohmann::json wait_for_end(std::uint64_t id, std::chrono::seconds timeout = 120s) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    nlohmann::json job = this->job(id);
+    while (job.at("state") != "done" && job.at("state") != "failed" && job.at("state") != "cancelled" &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(20ms);
+      job = this->job(id);
+    }
+    return job;
+  }
+  // Returns once a slab of the job is written: mid-job, the moment to stop the service.
+  void wait_for_a_written_slab(std::uint64_t id) {
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (job(id).value("slices_written", 0) == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(5ms);
+  }
+
   std::string log_text() const {
     std::ifstream in(dir_ / "serve.log");
     return {std::istreambuf_iterator<char>(in), {}};
@@ -141,6 +159,16 @@ void expect_same_output(const fs::path& out, const fs::path& reference) {
   EXPECT_EQ(files, expected);
 }
 
+fs::path simulated_scan(const fs::path& dir, const std::string& flags) {
+  const fs::path scan = dir / "scan.tdf";
+  const auto r = run_tomoedge(fmt::format("simulate --out {} {}", scan.string(), flags));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return scan;
+}
+
+// A scan cut into several slabs by an 8 MiB budget, each taking long enough to stop a job mid-way.
+constexpr const char* kSlabbedScan = "--rows 48 --columns 192 --projections 360";
+
 fs::path reference_output(const fs::path& scan, const fs::path& where, const std::string& memory) {
   const auto r = run_tomoedge(fmt::format("recon {} --out {} --method fbp --memory {}", scan.string(), where.string(), memory));
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -149,17 +177,13 @@ fs::path reference_output(const fs::path& scan, const fs::path& where, const std
 
 TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun) {
   const auto dir = fs::canonical(tomo::test::scratch_dir("kill"));
-  const fs::path scan = dir / "scan.tdf";
-  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 4 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const fs::path scan = simulated_scan(dir, fmt::format("--seed 4 {}", kSlabbedScan));
   const auto reference = reference_output(scan, dir / "reference", "8M");
 
   Service service(dir, 1);
   service.start();
   const auto id = service.submit(scan, dir / "out", "8388608");
-  // Killed once some slab is committed, while others are not.
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  while (service.job(id).value("slices_written", 0) == 0 && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(5ms);
+  service.wait_for_a_written_slab(id);  // killed once some slab is committed, while others are not
   service.kill_now();
 
   tomo::Job at_kill;
@@ -174,12 +198,7 @@ TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun
   ASSERT_LT(written, at_kill.slabs_size());
 
   service.start();
-  nlohmann::json job;
-  const auto done_by = std::chrono::steady_clock::now() + 120s;
-  do {
-    std::this_thread::sleep_for(20ms);
-    job = service.job(id);
-  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < done_by);
+  const nlohmann::json job = service.wait_for_end(id);
   ASSERT_EQ(job.at("state"), "done") << job.dump(2) << service.log_text();
   EXPECT_EQ(job.at("attempts"), 2);
   // No work repeated beyond the interrupted slabs: those written before the kill kept their record.
@@ -194,15 +213,12 @@ TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun
 // resumes at the next start.
 TEST(ServiceRestart, StoppedWithSigtermMidJobItExitsCleanlyAndTheJobResumes) {
   const auto dir = fs::canonical(tomo::test::scratch_dir("term"));
-  const fs::path scan = dir / "scan.tdf";
-  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 4 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const fs::path scan = simulated_scan(dir, fmt::format("--seed 4 {}", kSlabbedScan));
   const auto reference = reference_output(scan, dir / "reference", "8M");
   Service service(dir, 1);
   service.start();
   const auto id = service.submit(scan, dir / "out", "8388608");
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  while (service.job(id).value("slices_written", 0) == 0 && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(5ms);
+  service.wait_for_a_written_slab(id);
   EXPECT_EQ(service.stop(SIGTERM), 0) << service.log_text();
   {
     tomo::JobStore store(dir / "db");
@@ -211,22 +227,17 @@ TEST(ServiceRestart, StoppedWithSigtermMidJobItExitsCleanlyAndTheJobResumes) {
     EXPECT_NE(stopped.log(stopped.log_size() - 1).message().find("interrupted"), std::string::npos);
   }
   service.start();
-  nlohmann::json job;
-  const auto done_by = std::chrono::steady_clock::now() + 120s;
-  do {
-    std::this_thread::sleep_for(20ms);
-    job = service.job(id);
-  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < done_by);
+  const nlohmann::json job = service.wait_for_end(id);
   ASSERT_EQ(job.at("state"), "done") << job.dump(2);
   expect_same_output(dir / "out", reference);
 }
 
-// SIGKILL at random moments while 20 jobs run: every job the service acknowledged completes, a job
-// marked done has all of its output, and every output belongs to a job marked done.
+// SIGKILL at random moments while 20 jobs are submitted and run: every job the service
+// acknowledged completes, a job marked done has all of its output, and every output belongs to a
+// job marked done.
 TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
   const auto dir = fs::canonical(tomo::test::scratch_dir("kills"));
-  const fs::path scan = dir / "scan.tdf";
-  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --seed 9 --rows 48 --columns 192 --projections 360", scan.string())).exit_code, 0);
+  const fs::path scan = simulated_scan(dir, fmt::format("--seed 9 {}", kSlabbedScan));
   const auto reference = reference_output(scan, dir / "reference", "8M");
 
   Service service(dir, 2);
@@ -314,17 +325,11 @@ TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
 // With no configuration and no flags but --listen, `serve` works on the folder it was started in.
 TEST(ServiceRestart, ServeWithNoConfigurationRunsAWorkingDefault) {
   const auto dir = fs::canonical(tomo::test::scratch_dir("defaults"));
-  const fs::path scan = dir / "scan.tdf";
-  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", scan.string())).exit_code, 0);
+  const fs::path scan = simulated_scan(dir, "--rows 4 --columns 32 --projections 30");
   Service service(dir, 1);
   service.start(/*defaults=*/true);
   const auto id = service.submit(scan, dir / "out", "0");
-  nlohmann::json job;
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  do {
-    std::this_thread::sleep_for(20ms);
-    job = service.job(id);
-  } while (job.at("state") != "done" && job.at("state") != "failed" && std::chrono::steady_clock::now() < until);
+  const nlohmann::json job = service.wait_for_end(id);
   EXPECT_EQ(job.at("state"), "done") << job.dump(2);
   EXPECT_TRUE(fs::is_directory(dir / "tomoedge-db"));
   // Outside the folder it was started in, nothing.
@@ -351,8 +356,7 @@ TEST(ServiceRestart, ServeRefusesABadDatabaseOrConfigurationAtStart) {
 // submission the service's reason.
 TEST(ServiceRestart, TheJobsCommandTalksToTheRunningService) {
   const auto dir = fs::canonical(tomo::test::scratch_dir("cli"));
-  const fs::path scan = dir / "scan.tdf";
-  ASSERT_EQ(run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30", scan.string())).exit_code, 0);
+  const fs::path scan = simulated_scan(dir, "--rows 4 --columns 32 --projections 30");
   Service service(dir, 1);
   service.start();
   const std::string server = fmt::format("--server http://127.0.0.1:{}", service.port());
