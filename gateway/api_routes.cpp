@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 #include <functional>
+#include <limits>
+#include <map>
 
 #include "gateway/openapi_json.hpp"
 #include "service/job_service.hpp"
@@ -61,15 +63,43 @@ std::uint64_t job_id(const std::string& text) {
   return id;
 }
 
+// A whole number from the query, within [low, high]; 400 naming the parameter otherwise.
+std::uint64_t query_number(const std::map<std::string, std::string>& query, const char* name, std::uint64_t fallback,
+                           std::uint64_t low, std::uint64_t high) {
+  const auto found = query.find(name);
+  if (found == query.end()) return fallback;
+  std::uint64_t value = 0;
+  const std::string& text = found->second;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high)
+    throw RequestError(400, fmt::format("{}={} is not a whole number in [{}, {}]", name, text, low, high));
+  return value;
+}
+
+// GET /api/jobs[?state=S][&after=ID][&limit=N][&view=summary]: in id order, the page after a job;
+// the summary leaves out each job's log and slabs (what a table of many jobs needs).
 HttpResponse job_list(JobService& service, const HttpRequest& request) {
   const auto query = request.query();
   const auto state = query.find("state");
   Job::State wanted = Job::unknown;
   if (state != query.end() && (!Job::State_Parse(state->second, &wanted) || wanted == Job::unknown))
     throw RequestError(400, fmt::format("state '{}' is not one of queued, running, done, failed, cancelled", state->second));
+  const std::uint64_t after = query_number(query, "after", 0, 0, std::numeric_limits<std::int64_t>::max());
+  const std::uint64_t limit = query_number(query, "limit", 100000, 1, 100000);
+  const auto view = query.find("view");
+  if (view != query.end() && view->second != "summary" && view->second != "full")
+    throw RequestError(400, fmt::format("view '{}' is not one of summary, full", view->second));
+  const bool summary = view != query.end() && view->second == "summary";
   tomoedge::JobList list;
-  for (Job& job : service.jobs())
-    if (wanted == Job::unknown || job.state() == wanted) *list.add_jobs() = std::move(job);
+  for (Job& job : service.jobs()) {
+    if (job.id() <= after || (wanted != Job::unknown && job.state() != wanted)) continue;
+    if (static_cast<std::uint64_t>(list.jobs_size()) == limit) break;
+    if (summary) {
+      job.clear_log();
+      job.clear_slabs();
+    }
+    *list.add_jobs() = std::move(job);
+  }
   return json_response(200, to_json(list));
 }
 

@@ -82,6 +82,13 @@ TEST(ApiRoutes, AJobIsSubmittedShownListedAndItsMetricsCounted) {
   const auto listed = nlohmann::json::parse(api.call("GET", "/api/jobs").body);
   EXPECT_EQ(listed.at("jobs").size(), 1u);
   EXPECT_EQ(api.call("GET", "/api/jobs?state=nonsense").status, 400);
+  EXPECT_EQ(api.call("GET", "/api/jobs?limit=0").status, 400);
+  EXPECT_EQ(api.call("GET", "/api/jobs?after=-1").status, 400);
+  EXPECT_EQ(api.call("GET", "/api/jobs?view=tiny").status, 400);
+  EXPECT_TRUE(nlohmann::json::parse(api.call("GET", "/api/jobs?after=" + id).body).at("jobs").empty());
+  const auto summary = nlohmann::json::parse(api.call("GET", "/api/jobs?view=summary&limit=1").body).at("jobs");
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_TRUE(summary[0].at("log").empty());
   EXPECT_EQ(api.call("GET", "/api/health").status, 200);
   const auto metrics = api.call("GET", "/metrics");
   EXPECT_EQ(metrics.content_type.rfind("text/plain", 0), 0u);
