@@ -61,7 +61,10 @@ std::string progress(const nlohmann::json& job) {
 }
 
 void list(const JobsOptions& o) {
-  const auto answer = call(o, "GET", o.state.empty() ? "/api/jobs" : "/api/jobs?state=" + o.state);
+  // The table needs no logs or slabs.
+  std::string target = o.json ? "/api/jobs?view=full" : "/api/jobs?view=summary";
+  if (!o.state.empty()) target += "&state=" + o.state;
+  const auto answer = call(o, "GET", target);
   if (o.json) {
     std::cout << answer.dump(2) << "\n";
     return;
