@@ -2,7 +2,6 @@
 // (docs/api.md), so that the command line and the web app see and change the same queue.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -16,6 +15,7 @@
 #include "gateway/http_client.hpp"
 #include "kernels/error.hpp"
 #include "storage/job_store.hpp"
+#include "storage/proto_json.hpp"
 
 namespace tomo::cli {
 namespace {
@@ -103,11 +103,7 @@ void submit(const JobsOptions& o) {
   submission.set_priority(o.priority);
   submission.set_follow(o.follow);
   if (const char* user = std::getenv("USER")) submission.set_owner(user);
-  std::string body;
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(submission, &body, print).ok()) fail("jobs submit: cannot print the job");
-  const auto job = call(o, "POST", "/api/jobs", body);
+  const auto job = call(o, "POST", "/api/jobs", message_to_json(submission));
   if (o.json)
     std::cout << job.dump(2) << "\n";
   else

@@ -193,14 +193,11 @@ ReconParams given_params(const ParamsFlags& f) {
   if (!f.params_file.empty()) params = params_from_json(read_text_file(f.params_file, "--params"), f.params_file);
   ReconParams overrides = f.overrides;
   apply_compound_flags(f, overrides);
-  if (overrides.angles_deg_size() > 0) params.clear_angles_deg();  // a list replaces, never appends
-  params.MergeFrom(overrides);
-  return params;
+  return merged(params, overrides);
 }
 
 ReconParams resolve_params(const ParamsFlags& f, const std::filesystem::path& input) {
-  ReconParams params = default_params();
-  params.MergeFrom(given_params(f));
+  ReconParams params = with_defaults(given_params(f));
   if (!f.angles.empty()) {
     // --angles FIRST:STEP: one angle per projection, so the scan's projection count is needed.
     auto [first, step] = split_pair(f.angles, "--angles");

@@ -1,6 +1,5 @@
 #include "gateway/api_routes.hpp"
 
-#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -12,7 +11,7 @@
 
 #include "gateway/openapi_json.hpp"
 #include "service/job_service.hpp"
-#include "storage/recon_params.hpp"
+#include "storage/proto_json.hpp"
 
 namespace tomo::gateway {
 
@@ -32,15 +31,7 @@ HttpResponse json_response(int status, std::string body) {
   return response;
 }
 
-std::string to_json(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) throw std::runtime_error("could not print a record as JSON: " + status.ToString());
-  return json;
-}
+std::string to_json(const google::protobuf::Message& message) { return message_to_json(message); }
 
 // The request's body as `Message`: malformed JSON, unknown fields or wrong types are a 400
 // naming the problem.
@@ -48,10 +39,11 @@ template <class Message>
 Message from_json(const HttpRequest& request, const char* what) {
   Message message;
   if (request.body.empty()) return message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(request.body, &message, options);
-  if (!status.ok()) throw RequestError(400, fmt::format("the body is not a valid {}: {}", what, status.ToString()));
+  try {
+    message_from_json(request.body, message, fmt::format("the body is not a valid {}", what));
+  } catch (const Error& e) {
+    throw RequestError(400, e.what());
+  }
   return message;
 }
 

@@ -148,14 +148,10 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   }
   ReconParams params;
   if (submission.has_preset() && !submission.preset().empty()) {
-    const auto preset = store_->preset(submission.preset());
-    if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", submission.preset()));
-    params = preset->params();
+    params = preset_params(submission.preset());
     job.set_preset(submission.preset());
   }
-  if (submission.params().angles_deg_size() > 0) params.clear_angles_deg();  // a list replaces, never appends
-  params.MergeFrom(submission.params());
-  params = with_defaults(params);
+  params = with_defaults(merged(params, submission.params()));
   try {
     validate(params);
   } catch (const Error& e) {
@@ -188,32 +184,29 @@ Job JobService::job(std::uint64_t id) const {
   return *job;
 }
 
+ReconParams JobService::preset_params(const std::string& name) const {
+  const auto preset = store_->preset(name);
+  if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", name));
+  return preset->params();
+}
+
 Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
   const Job current = job(id);
-  // The job as it would be submitted now, with the changes over its fields.
-  JobSubmission merged;
-  merged.set_input(changes.has_input() ? changes.input() : current.input());
-  merged.set_output(changes.has_output() ? changes.output() : current.output());
-  *merged.mutable_params() = current.params();
-  if (changes.params().angles_deg_size() > 0) merged.mutable_params()->clear_angles_deg();
-  merged.mutable_params()->MergeFrom(changes.params());
-  merged.set_sample(changes.has_sample() ? changes.sample() : current.sample());
-  merged.set_priority(changes.has_priority() ? changes.priority() : current.priority());
-  merged.set_follow(changes.has_follow() ? changes.follow() : current.follow());
-  merged.set_owner(current.owner());
-  if (changes.has_preset()) merged.set_preset(changes.preset());  // its parameters under the changes
-  if (changes.has_preset() && !changes.preset().empty()) {
-    const auto preset = store_->preset(changes.preset());
-    if (!preset) throw RequestError(400, fmt::format("there is no preset named '{}'", changes.preset()));
-    *merged.mutable_params() = preset->params();
-    if (changes.params().angles_deg_size() > 0) merged.mutable_params()->clear_angles_deg();
-    merged.mutable_params()->MergeFrom(changes.params());
-    merged.clear_preset();
-  }
-  Job edited = make_job(merged, current.rule());
-  edited.set_preset(changes.has_preset() ? changes.preset() : current.preset());
-  actors_->ask(actors::edit_atom::value, id, edited.SerializeAsString());
-  return job(id);
+  // The job as it would be submitted now: the changes where given, else its own fields; the
+  // parameters changed field by field over its own, or over a preset's when the change names one.
+  const bool new_preset = changes.has_preset() && !changes.preset().empty();
+  JobSubmission edited;
+  edited.set_input(changes.has_input() ? changes.input() : current.input());
+  edited.set_output(changes.has_output() ? changes.output() : current.output());
+  *edited.mutable_params() = merged(new_preset ? preset_params(changes.preset()) : current.params(), changes.params());
+  edited.set_sample(changes.has_sample() ? changes.sample() : current.sample());
+  edited.set_priority(changes.has_priority() ? changes.priority() : current.priority());
+  edited.set_follow(changes.has_follow() ? changes.follow() : current.follow());
+  edited.set_owner(current.owner());
+  Job job = make_job(edited, current.rule());
+  job.set_preset(changes.has_preset() ? changes.preset() : current.preset());
+  actors_->ask(actors::edit_atom::value, id, job.SerializeAsString());
+  return this->job(id);
 }
 
 Job JobService::cancel(std::uint64_t id) {

@@ -70,6 +70,8 @@ class JobService {
   struct Actors;
   // The job a submission makes, checked; `rule` names the watch rule that made it, if any.
   Job make_job(const JobSubmission& submission, const std::string& rule) const;
+  // A preset's parameters; RequestError(400) when there is none of that name.
+  ReconParams preset_params(const std::string& name) const;
   Job queue(const Job& job);
 
   ServiceConfig config_;

@@ -1,7 +1,5 @@
 #include "storage/recon_params.hpp"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -9,6 +7,7 @@
 #include "kernels/error.hpp"
 #include "kernels/ramp_filter.hpp"
 #include "kernels/ring_removal.hpp"
+#include "storage/proto_json.hpp"
 #include "storage/scan_reader.hpp"
 
 namespace tomo {
@@ -78,32 +77,22 @@ ReconParams default_params() {
   return p;
 }
 
-ReconParams with_defaults(const ReconParams& overrides) {
-  ReconParams p = default_params();
+ReconParams merged(ReconParams base, const ReconParams& over) {
+  if (over.angles_deg_size() > 0) base.clear_angles_deg();  // a list replaces, never appends
   // proto3 `optional` fields are merged when present, so an explicit false or 0 wins.
-  p.MergeFrom(overrides);  // the defaults have no angle list, so a given list is taken as is
-  return p;
+  base.MergeFrom(over);
+  return base;
 }
+
+ReconParams with_defaults(const ReconParams& overrides) { return merged(default_params(), overrides); }
 
 ReconParams params_from_json(const std::string& json, const std::string& source) {
   ReconParams parsed;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(json, &parsed, options);
-  if (!status.ok()) fail("{}: not valid reconstruction parameters: {}", source, status.ToString());
+  message_from_json(json, parsed, source + ": not valid reconstruction parameters");
   return parsed;
 }
 
-std::string params_to_json(const ReconParams& params) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  const auto status = google::protobuf::util::MessageToJsonString(params, &json, options);
-  if (!status.ok()) fail("could not print parameters as JSON: {}", status.ToString());
-  return json;
-}
+std::string params_to_json(const ReconParams& params) { return message_to_json(params, /*pretty=*/true); }
 
 namespace {
 

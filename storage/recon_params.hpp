@@ -12,6 +12,10 @@ using tomoedge::ReconParams;
 // Every field set to its default value.
 ReconParams default_params();
 
+// `base` with every field present in `over` taking its value from there; a list of angles in
+// `over` replaces the base's whole.
+ReconParams merged(ReconParams base, const ReconParams& over);
+
 // The defaults with every field present in `overrides` taking its value from there.
 ReconParams with_defaults(const ReconParams& overrides);
 
