@@ -74,6 +74,8 @@ JobRunner::JobRunner(caf::actor_system& system) : system_(std::make_unique<Syste
 
 JobRunner::~JobRunner() = default;
 
+caf::actor_system& JobRunner::actor_system() { return system_->actors; }
+
 namespace {
 
 // One line of the event log: the event's fields that apply, and its time in two forms.

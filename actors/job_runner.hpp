@@ -115,6 +115,9 @@ class JobRunner {
   // Either way no actor of the job writes after it returns.
   JobResult run(const JobRequest& request, const JobOptions& options = {});
 
+  // The actor system jobs run in, for actors that work beside them (the service's scheduler).
+  caf::actor_system& actor_system();
+
  private:
   struct System;
   std::unique_ptr<System> system_;

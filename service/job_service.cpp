@@ -34,17 +34,12 @@ constexpr auto kCancelWait = std::chrono::seconds(20);
 
 }  // namespace
 
-// The actor system, the scheduler, the runner its jobs share, and the watcher's thread.
+// The runner the jobs share (and its actor system, where the scheduler lives too), the
+// scheduler, and the watcher's thread.
 struct JobService::Actors {
-  explicit Actors(int threads) {
-    if (threads > 0) config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
-    actors::add_message_types(config);
-    system.emplace(config);
-    runner.emplace(*system);
-  }
-  caf::actor_system_config config;
-  std::optional<caf::actor_system> system;
-  std::optional<JobRunner> runner;
+  explicit Actors(int threads) : runner(threads), system(runner.actor_system()) {}
+  JobRunner runner;
+  caf::actor_system& system;
   actors::scheduler_actor scheduler;
 
   std::thread watcher;
@@ -56,10 +51,10 @@ struct JobService::Actors {
   // Asks the scheduler; a refusal becomes a RequestError with its status.
   actors::scheduler_reply ask(const auto&... message) {
     actors::scheduler_reply reply{500, "the scheduler did not answer", 0};
-    caf::scoped_actor self{*system};
+    caf::scoped_actor self{system};
     self->request(scheduler, std::chrono::seconds(30), message...)
         .receive([&](actors::scheduler_reply& answer) { reply = std::move(answer); },
-                 [&](caf::error& error) { reply.message = "the scheduler did not answer: " + system->render(error); });
+                 [&](caf::error& error) { reply.message = "the scheduler did not answer: " + system.render(error); });
     if (reply.status != 200) throw RequestError(reply.status, reply.message);
     return reply;
   }
@@ -68,7 +63,8 @@ struct JobService::Actors {
 JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
   store_ = std::make_shared<JobStore>(config_.database);
   // Jobs that were running when the service stopped (or was killed) resume where they were.
-  for (const Job& job : store_->list())
+  const std::vector<Job> stored = store_->list();
+  for (const Job& job : stored)
     if (job.state() == Job::running) {
       store_->update(job.id(), [](Job& j) {
         j.set_state(Job::queued);
@@ -93,12 +89,12 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
   settings.threads = config_.worker_threads;
   settings.concurrent_jobs = config_.concurrent_jobs;
   actors::SchedulerHooks hooks;
-  hooks.run = [store = store_, runner = &*actors_->runner, metrics = &metrics_, settings](
+  hooks.run = [store = store_, runner = &actors_->runner, metrics = &metrics_, settings](
                   std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
     execute_job(*store, *runner, *metrics, settings, id, cancel);
   };
   hooks.discard_output = discard_job_output;
-  actors_->scheduler = actors_->system->spawn(actors::scheduler, store_, hooks, config_.concurrent_jobs);
+  actors_->scheduler = actors_->system.spawn(actors::scheduler, store_, hooks, config_.concurrent_jobs);
 
   if (!config_.rules.empty())
     actors_->watcher = std::thread([this] {
@@ -115,7 +111,7 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
       }
     });
   spdlog::info("service: job database {}, {} jobs, {} watch rules, {} jobs at once", config_.database.string(),
-               store_->list().size(), config_.rules.size(), config_.concurrent_jobs);
+               stored.size(), config_.rules.size(), config_.concurrent_jobs);
 }
 
 JobService::~JobService() {
@@ -125,10 +121,10 @@ JobService::~JobService() {
   }
   actors_->wake.notify_all();
   if (actors_->watcher.joinable()) actors_->watcher.join();
-  caf::scoped_actor self{*actors_->system};
+  caf::scoped_actor self{actors_->system};
   self->request(actors_->scheduler, caf::infinite, actors::shutdown_atom::value)
       .receive([](bool) {}, [&](caf::error& error) {
-        spdlog::warn("service: stopping the scheduler: {}", actors_->system->render(error));
+        spdlog::warn("service: stopping the scheduler: {}", actors_->system.render(error));
       });
   self->send_exit(actors_->scheduler, caf::exit_reason::user_shutdown);
 }
@@ -211,13 +207,13 @@ Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
 
 Job JobService::cancel(std::uint64_t id) {
   actors::scheduler_reply reply{500, "the scheduler did not answer", id};
-  caf::scoped_actor self{*actors_->system};
+  caf::scoped_actor self{actors_->system};
   self->request(actors_->scheduler, kCancelWait, actors::cancel_atom::value, id)
       .receive([&](actors::scheduler_reply& answer) { reply = std::move(answer); },
                [&](caf::error& error) {
                  // Still stopping after that long: the cancel stands and the job ends cancelled.
                  if (error == caf::sec::request_timeout) reply = {200, {}, id};
-                 else reply.message = actors_->system->render(error);
+                 else reply.message = actors_->system.render(error);
                });
   if (reply.status != 200) throw RequestError(reply.status, reply.message);
   return job(id);
