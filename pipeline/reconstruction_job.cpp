@@ -77,6 +77,8 @@ void find_output_range(JobPlan& job, ScanReader& scan) {
 
 }  // namespace
 
+bool resumes_by_slab(const ReconParams& params) { return parse_output_format(params.format()) == OutputFormat::tiff; }
+
 PreparedJob prepare_job(const JobRequest& request) {
   PreparedJob prepared;
   const ReconParams& requested = request.params;
@@ -102,7 +104,7 @@ PreparedJob prepare_job(const JobRequest& request) {
   prepared.reconstructor = std::make_shared<SlabReconstructor>(plan, p);
   const auto needs = memory_needs(plan, info, prepared.reconstructor->memory_need(), resolve_threads(p.threads()));
   job->slab_rows = request.slab_rows > 0 ? request.slab_rows : rows_per_slab(job->budget, plan.rows.size(), needs, kSlabLanes);
-  const auto& written = request.written_slabs;
+  const std::vector<int> written = resumes_by_slab(p) ? request.written_slabs : std::vector<int>{};
   for (int first = plan.rows.begin; first < plan.rows.end; first += job->slab_rows)
     if (std::find(written.begin(), written.end(), first) == written.end())
       job->slabs.push_back({first, std::min(first + job->slab_rows, plan.rows.end)});

@@ -28,8 +28,8 @@ struct JobRequest {
   // Also write the middle slice as an 8-bit PNG here, for people to look at.
   std::optional<std::filesystem::path> preview_png;
   // Resuming an interrupted job: the slab height it had (0: from the memory budget), so that its
-  // slabs are the same, and the first rows of the slabs whose slices are all written already
-  // (TIFF output only: those files stay and the slabs are not reconstructed again).
+  // slabs are the same, and the first rows of the slabs whose slices are all written already:
+  // those are not reconstructed again where the output resumes by slab (resumes_by_slab).
   int slab_rows = 0;
   std::vector<int> written_slabs;
 };
@@ -62,6 +62,11 @@ struct PreparedJob {
   std::shared_ptr<const JobPlan> job;
   std::shared_ptr<SlabReconstructor> reconstructor;  // for the part that reconstructs (of job->plan)
 };
+
+// Whether an interrupted job can go on from its written slabs: TIFF slices stay on disk, each
+// whole under its name; an HDF5 volume is one file the interrupted run never finished, written
+// again whole.
+bool resumes_by_slab(const ReconParams& params);
 
 // A half-acquisition scan given no axis (cor_offset 0, which would put it at the centre) gets the
 // one its data show: the overlap of the middle rows matched with the projections 180° later

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -26,23 +25,17 @@ void add_log_line(Job& job, const std::string& level, const std::string& message
 
 void discard_job_output(const Job& job) {
   const fs::path folder = job.output();
-  std::error_code error;
-  if (job.params().format() == "hdf5") {
-    fs::remove(folder / (job.params().prefix() + ".h5.part"), error);
+  if (!resumes_by_slab(job.params())) {
+    std::error_code ignored;  // none is there unless a run was interrupted
+    fs::remove(folder / (job.params().prefix() + ".h5.part"), ignored);
     return;
   }
-  for (const SlabRecord& slab : job.slabs())
-    for (int row = slab.first_row(); row < slab.first_row() + slab.rows(); ++row) {
-      const fs::path path = tiff_slice_path(folder, job.params().prefix(), row);
-      fs::remove(path, error);
-      fs::remove(fs::path(path) += ".part", error);
-    }
+  for (const SlabRecord& slab : job.slabs()) remove_tiff_slices(folder, job.params().prefix(), slab.first_row(), slab.rows());
 }
 
 namespace {
 
-// The request for a run of `job`: a resumed TIFF job skips the slabs already written; an HDF5
-// volume is one file that an interrupted run never finished, so all of its slabs run again.
+// The request for a run of `job`: a resumed job names the slabs already written.
 JobRequest request_for(const Job& job, const ExecutionSettings& settings) {
   JobRequest request;
   request.input = job.input();
@@ -55,22 +48,28 @@ JobRequest request_for(const Job& job, const ExecutionSettings& settings) {
                                                                : default_memory_budget() / settings.concurrent_jobs);
   if (request.params.threads() == 0) request.params.set_threads(settings.threads);
   request.slab_rows = job.slab_rows();
-  if (job.params().format() != "hdf5")
-    for (const SlabRecord& slab : job.slabs())
-      if (slab.written()) request.written_slabs.push_back(slab.first_row());
+  for (const SlabRecord& slab : job.slabs())
+    if (slab.written()) request.written_slabs.push_back(slab.first_row());
   return request;
 }
 
-// The bytes of a slab's slices on disk.
-std::int64_t bytes_on_disk(const Job& job, Range rows) {
-  if (job.params().format() == "hdf5") return 0;  // one volume, counted when it is finished
+// The bytes of these files on disk (those missing count nothing).
+std::int64_t size_on_disk(const std::vector<fs::path>& files) {
   std::int64_t bytes = 0;
-  std::error_code error;
-  for (int row = rows.begin; row < rows.end; ++row) {
-    const auto size = fs::file_size(tiff_slice_path(job.output(), job.params().prefix(), row), error);
+  for (const auto& file : files) {
+    std::error_code error;
+    const auto size = fs::file_size(file, error);
     if (!error) bytes += static_cast<std::int64_t>(size);
   }
   return bytes;
+}
+
+// The bytes of a slab's slices on disk; an HDF5 volume is one file, not counted by slab.
+std::int64_t slab_bytes(const Job& job, Range rows) {
+  if (!resumes_by_slab(job.params())) return 0;
+  std::vector<fs::path> slices;
+  for (int row = rows.begin; row < rows.end; ++row) slices.push_back(tiff_slice_path(job.output(), job.params().prefix(), row));
+  return size_on_disk(slices);
 }
 
 // How far a live job is behind its acquisition: the seconds from the acquisition declaring a
@@ -122,20 +121,15 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     return;
   }
   spdlog::info("job {}: started ({} -> {})", id, job.input(), job.output());
-  // What the pipeline logs while it prepares and runs the job, for the job's record; taken into
-  // it with each change the store records anyway.
-  struct Lines {
-    std::mutex mutex;
-    std::vector<std::pair<std::string, std::string>> waiting;  // level, message
-  } lines;
+  // What the pipeline logs on this thread while it prepares and runs the job, for the job's
+  // record; taken into it with each change the store records anyway (all on this thread too).
+  std::vector<std::pair<std::string, std::string>> lines;  // level, message
   const JobLogContext context(id, [&lines](const std::string& level, const std::string& message) {
-    std::lock_guard lock(lines.mutex);
-    lines.waiting.emplace_back(level, message);
+    lines.emplace_back(level, message);
   });
   const auto take_lines = [&lines, keep](Job& j) {
-    std::lock_guard lock(lines.mutex);
-    for (const auto& [level, message] : lines.waiting) add_log_line(j, level, message, keep);
-    lines.waiting.clear();
+    for (const auto& [level, message] : lines) add_log_line(j, level, message, keep);
+    lines.clear();
   };
 
   JobOptions options;
@@ -143,12 +137,14 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
   options.stall_timeout = settings.stall_timeout;
   options.cancel = cancel;
   std::int64_t raw_bytes_per_row = 0;  // what one reconstructed row reads of every projection, as stored
+  bool planned = false;                // this run got as far as its slabs
   options.on_planned = [&](const JobPlan& plan) {
+    planned = true;
     raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
                         plan.params.binning() * sample_bytes(plan.dtype);
-    // The slabs are fixed at the first run: a resumed run must cut the scan the same way.
-    // (An HDF5 volume is one file an interrupted run never finished: all of its slabs run again.)
-    if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows && job.params().format() != "hdf5") return;
+    // The slabs are fixed at the first run: a resumed run must cut the scan the same way. An
+    // output that does not resume by slab is written again whole: its slabs start unwritten.
+    if (job.slabs_size() > 0 && job.slab_rows() == plan.slab_rows && resumes_by_slab(job.params())) return;
     job = store.update(id, [&](Job& j) {
       take_lines(j);
       j.set_slab_rows(plan.slab_rows);
@@ -162,11 +158,10 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
       j.set_slices_written(0);
     });
   };
-  std::mutex committing;  // slabs are reported from one actor at a time; this keeps it so
+  // Called on the job's coordinator, one slab at a time.
   options.on_slab_written = [&](Range rows, double seconds) {
-    std::lock_guard lock(committing);
     if (store.commit_slab(id, rows.begin, settings.worker, seconds))
-      metrics.slab_written(seconds, raw_bytes_per_row * rows.size(), bytes_on_disk(job, rows));
+      metrics.slab_written(seconds, raw_bytes_per_row * rows.size(), slab_bytes(job, rows));
   };
   double scan_complete = 0;
   AcquisitionLag lag;
@@ -195,7 +190,9 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     reason = e.what();
   }
   metrics.live_lag_ended(id);
-  if (outcome == Job::cancelled) discard_job_output(job);  // slabs written by earlier runs too
+  // A run cancelled once planned has removed its output itself (every slab's, earlier runs' too);
+  // one cancelled before then leaves what earlier runs wrote.
+  if (outcome == Job::cancelled && !planned) discard_job_output(job);
   const double finished = unix_now();
   if (outcome == Job::done && scan_complete > 0) metrics.ready_after_acquisition(finished - scan_complete);
   try {
@@ -206,13 +203,7 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
       if (outcome == Job::done) {
         j.clear_outputs();
         for (const auto& path : result.outputs) j.add_outputs(path.string());
-        std::int64_t bytes = 0;
-        std::error_code error;
-        for (const auto& path : result.outputs) {
-          const auto size = fs::file_size(path, error);
-          if (!error) bytes += static_cast<std::int64_t>(size);
-        }
-        j.set_bytes_written(bytes);
+        j.set_bytes_written(size_on_disk(result.outputs));
         j.set_slices_written(j.slices_total());
         add_log_line(j, "info", fmt::format("done in {:.1f} s: {} slices in {}", result.seconds, result.slices, j.output()), keep);
       } else if (outcome == Job::failed) {

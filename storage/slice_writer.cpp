@@ -69,12 +69,7 @@ class TiffStackWriter final : public SliceWriter {
   }
   void finish() override {}
   fs::path path_of(int row) const override { return tiff_slice_path(spec_.folder, spec_.prefix, row); }
-  void discard() override {
-    for (int row = first_row_; row < first_row_ + rows_; ++row) {
-      remove_if_there(path_of(row));
-      remove_if_there(fs::path(path_of(row)) += ".part");
-    }
-  }
+  void discard() override { remove_tiff_slices(spec_.folder, spec_.prefix, first_row_, rows_); }
 
  private:
   OutputSpec spec_;
@@ -115,6 +110,13 @@ class VolumeWriter final : public SliceWriter {
 };
 
 }  // namespace
+
+void remove_tiff_slices(const fs::path& folder, const std::string& prefix, int first_row, int rows) {
+  for (int row = first_row; row < first_row + rows; ++row) {
+    remove_if_there(tiff_slice_path(folder, prefix, row));
+    remove_if_there(tiff_slice_path(folder, prefix, row) += ".part");
+  }
+}
 
 std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int width, int height,
                                                const Provenance& provenance) {

@@ -48,6 +48,10 @@ class SliceWriter {
 // A TIFF stack's file for detector row `row`: FOLDER/PREFIX_NNNN.tif.
 std::filesystem::path tiff_slice_path(const std::filesystem::path& folder, const std::string& prefix, int row);
 
+// Removes the TIFF slices of rows [first_row, first_row + rows), finished or half-written; a file
+// that cannot be removed is a warning, not a failure of what is already failing or cancelled.
+void remove_tiff_slices(const std::filesystem::path& folder, const std::string& prefix, int first_row, int rows);
+
 // Creates the output folder if needed and checks it is writable (tomo::Error otherwise).
 // `first_row`, `rows`: the detector rows that will be written; slices of height × width.
 std::unique_ptr<SliceWriter> make_slice_writer(const OutputSpec& spec, int first_row, int rows, int width, int height,
