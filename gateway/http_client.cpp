@@ -22,8 +22,6 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
-
 }  // namespace
 
 HttpResponse http_call(const ServerUrl& server, const std::string& method, const std::string& target,
@@ -92,8 +90,8 @@ HttpResponse http_call(const ServerUrl& server, const std::string& method, const
   http::response<http::string_body> message = parser.release();
   HttpResponse response;
   response.status = static_cast<int>(message.result_int());
-  response.content_type = to_string(message[http::field::content_type]);
-  for (const auto& field : message) response.headers.emplace_back(to_string(field.name_string()), to_string(field.value()));
+  response.content_type = std::string(message[http::field::content_type]);
+  for (const auto& field : message) response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   response.body = std::move(message.body());
   return response;
 }

@@ -59,10 +59,8 @@ bool is_parse_error(const beast::error_code& error) {
          error != http::error::partial_message;
 }
 
-std::string to_string(beast::string_view text) { return std::string(text.data(), text.size()); }
-
 std::string lower_case(beast::string_view text) {
-  std::string lowered = to_string(text);
+  std::string lowered = std::string(text);
   for (char& c : lowered) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
@@ -72,10 +70,10 @@ std::string lower_case(beast::string_view text) {
 HttpRequest to_http_request(http::request<http::string_body>&& message) {
   HttpRequest request;
   // HEAD is GET without the body (RFC 9110 9.3.2): routes only know GET, the session drops the body.
-  request.method = message.method() == http::verb::head ? "GET" : to_string(message.method_string());
-  request.target = to_string(message.target());
+  request.method = message.method() == http::verb::head ? "GET" : std::string(message.method_string());
+  request.target = std::string(message.target());
   for (const auto& field : message) {
-    const auto [entry, inserted] = request.headers.try_emplace(lower_case(field.name_string()), to_string(field.value()));
+    const auto [entry, inserted] = request.headers.try_emplace(lower_case(field.name_string()), std::string(field.value()));
     if (!inserted) entry->second.append(", ").append(field.value().data(), field.value().size());
   }
   request.body = std::move(message.body());

@@ -86,25 +86,6 @@ Job wait_for_end(tomo::JobService& service, std::uint64_t id) {
   return wait_until(service, id, [](const Job& job) { return ended(job.state()); });
 }
 
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Every slice file of `got` is byte for byte the one of the same name in `reference`.
-void expect_same_slices(const fs::path& got, const fs::path& reference) {
-  int compared = 0;
-  for (const auto& entry : fs::directory_iterator(reference)) {
-    if (entry.path().extension() != ".tif") continue;
-    ASSERT_TRUE(fs::exists(got / entry.path().filename())) << entry.path().filename();
-    EXPECT_TRUE(file_bytes(got / entry.path().filename()) == file_bytes(entry.path())) << entry.path().filename() << " differs";
-    ++compared;
-  }
-  EXPECT_GT(compared, 0);
-  for (const auto& entry : fs::directory_iterator(got))
-    EXPECT_NE(entry.path().extension(), ".part") << "a temporary file was left: " << entry.path();
-}
-
 TEST(JobService, ASubmittedJobIsReconstructedAsReconWould) {
   const auto dir = tomo::test::scratch_dir("service");
   const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 12 --columns 64 --projections 90");
@@ -121,7 +102,7 @@ TEST(JobService, ASubmittedJobIsReconstructedAsReconWould) {
   EXPECT_EQ(job.outputs_size(), 12);
   EXPECT_GT(job.bytes_written(), 0);
   EXPECT_GT(job.finished(), job.started());
-  expect_same_slices(dir / "out", reference);
+  tomo::test::expect_same_slices(dir / "out", reference);
   const std::string metrics = service.render_metrics();
   EXPECT_NE(metrics.find("tomoedge_jobs{state=\"done\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tomoedge_slab_seconds_count"), std::string::npos) << metrics;
@@ -224,7 +205,7 @@ TEST(JobService, AnEditedJobRunsAgainADuplicateRunsAsItsOwnADeletedJobLeavesItsO
   tomo::JobService service(config_for(dir));
   const auto id = service.submit(submission(scan, dir / "out")).id();
   ASSERT_EQ(wait_for_end(service, id).state(), Job::done);
-  const std::string first_slice = file_bytes(dir / "out" / "slice_0003.tif");
+  const std::string first_slice = tomo::test::file_bytes(dir / "out" / "slice_0003.tif");
 
   tomo::JobSubmission changes;
   changes.mutable_params()->set_filter("cosine");
@@ -237,7 +218,7 @@ TEST(JobService, AnEditedJobRunsAgainADuplicateRunsAsItsOwnADeletedJobLeavesItsO
   const Job rerun = wait_for_end(service, id);
   ASSERT_EQ(rerun.state(), Job::done) << rerun.error();
   EXPECT_EQ(rerun.attempts(), 2);
-  EXPECT_NE(file_bytes(dir / "out" / "slice_0003.tif"), first_slice) << "the edited parameters made no difference";
+  EXPECT_NE(tomo::test::file_bytes(dir / "out" / "slice_0003.tif"), first_slice) << "the edited parameters made no difference";
 
   const Job copy = service.duplicate(id);
   EXPECT_NE(copy.id(), id);
@@ -338,7 +319,7 @@ TEST(JobService, AnInterruptedJobResumesWithOnlyItsUnwrittenSlabs) {
       EXPECT_EQ(job.slabs(s).written_at(), interrupted.slabs(s).written_at()) << s;
     }
   }
-  expect_same_slices(dir / "out", reference);
+  tomo::test::expect_same_slices(dir / "out", reference);
 }
 
 TEST(JobService, AWatchRuleReconstructsANewScanOnce) {

@@ -138,27 +138,6 @@ class Service {
   pid_t pid_ = -1;
 };
 
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// `out` holds exactly the slices of `reference`, byte for byte, and nothing half-written.
-void expect_same_output(const fs::path& out, const fs::path& reference) {
-  std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(out)) {
-    EXPECT_EQ(entry.path().extension(), ".tif") << "not a finished slice: " << entry.path();
-    ++files;
-  }
-  std::size_t expected = 0;
-  for (const auto& entry : fs::directory_iterator(reference)) {
-    ++expected;
-    EXPECT_TRUE(file_bytes(out / entry.path().filename()) == file_bytes(entry.path()))
-        << (out / entry.path().filename()) << " differs from the uninterrupted run's";
-  }
-  EXPECT_EQ(files, expected);
-}
-
 fs::path simulated_scan(const fs::path& dir, const std::string& flags) {
   const fs::path scan = dir / "scan.tdf";
   const auto r = run_tomoedge(fmt::format("simulate --out {} {}", scan.string(), flags));
@@ -206,7 +185,7 @@ TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun
     if (at_kill.slabs(s).written()) {
       EXPECT_EQ(job.at("slabs")[s].at("written_at").get<double>(), at_kill.slabs(s).written_at()) << "slab " << s << " ran again";
     }
-  expect_same_output(dir / "out", reference);
+  tomo::test::expect_same_slices(dir / "out", reference);
 }
 
 // `systemctl stop` (SIGTERM) mid-job: the service interrupts the job, exits cleanly, and the job
@@ -229,7 +208,7 @@ TEST(ServiceRestart, StoppedWithSigtermMidJobItExitsCleanlyAndTheJobResumes) {
   service.start();
   const nlohmann::json job = service.wait_for_end(id);
   ASSERT_EQ(job.at("state"), "done") << job.dump(2);
-  expect_same_output(dir / "out", reference);
+  tomo::test::expect_same_slices(dir / "out", reference);
 }
 
 // SIGKILL at random moments while 20 jobs are submitted and run: every job the service
@@ -303,7 +282,7 @@ TEST(ServiceRestart, TwentyJobsSurviveKillsAtRandomMoments) {
     EXPECT_EQ(job.at("output"), out.string());
     EXPECT_EQ(job.at("outputs").size(), job.at("slices_total").get<std::size_t>());
     for (const auto& path : job.at("outputs")) EXPECT_TRUE(fs::exists(path.get<std::string>())) << path;
-    expect_same_output(out, reference);
+    tomo::test::expect_same_slices(out, reference);
   }
   // Every job in the store (the acknowledged ones, and any stored but cut off before its answer)
   // is done with all of its output, and every output folder belongs to a job that is done.

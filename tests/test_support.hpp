@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the tests: scratch folders, running the tomoedge binary, reading strings.
+// Helpers shared by the tests: scratch folders, running the tomoedge binary, reading strings,
+// comparing outputs.
 #include <hdf5.h>
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -120,6 +123,29 @@ inline FloatArray read_floats(const std::filesystem::path& file_path, const char
   result.values.resize(count);
   if (H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, result.values.data()) < 0) result.values.clear();
   return result;
+}
+
+// A file's bytes, to compare outputs byte for byte.
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// `got` holds exactly the slices of `reference` (a folder of finished TIFF slices), byte for
+// byte, and nothing half-written.
+inline void expect_same_slices(const std::filesystem::path& got, const std::filesystem::path& reference) {
+  std::size_t files = 0, expected = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(got)) {
+    EXPECT_EQ(entry.path().extension(), ".tif") << "not a finished slice: " << entry.path();
+    ++files;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(reference)) {
+    ++expected;
+    EXPECT_TRUE(file_bytes(got / entry.path().filename()) == file_bytes(entry.path()))
+        << (got / entry.path().filename()) << " differs from " << entry.path();
+  }
+  EXPECT_GT(expected, 0u);
+  EXPECT_EQ(files, expected);
 }
 
 }  // namespace tomo::test
