@@ -138,6 +138,12 @@ class Service {
   pid_t pid_ = -1;
 };
 
+// The job as the stopped service left it in its store.
+tomo::Job stored_job(const fs::path& dir, std::uint64_t id) {
+  const tomo::JobStore store(dir / "db");
+  return *store.get(id);
+}
+
 fs::path simulated_scan(const fs::path& dir, const std::string& flags) {
   const fs::path scan = dir / "scan.tdf";
   const auto r = run_tomoedge(fmt::format("simulate --out {} {}", scan.string(), flags));
@@ -165,11 +171,7 @@ TEST(ServiceRestart, KilledMidJobItResumesAndTheOutputIsThatOfAnUninterruptedRun
   service.wait_for_a_written_slab(id);  // killed once some slab is committed, while others are not
   service.kill_now();
 
-  tomo::Job at_kill;
-  {
-    tomo::JobStore store(dir / "db");
-    at_kill = *store.get(id);
-  }
+  const tomo::Job at_kill = stored_job(dir, id);
   ASSERT_EQ(at_kill.state(), tomo::Job::running) << "the job was not killed mid-run";
   int written = 0;
   for (const auto& slab : at_kill.slabs()) written += slab.written();
@@ -199,12 +201,9 @@ TEST(ServiceRestart, StoppedWithSigtermMidJobItExitsCleanlyAndTheJobResumes) {
   const auto id = service.submit(scan, dir / "out", "8388608");
   service.wait_for_a_written_slab(id);
   EXPECT_EQ(service.stop(SIGTERM), 0) << service.log_text();
-  {
-    tomo::JobStore store(dir / "db");
-    const tomo::Job stopped = *store.get(id);
-    ASSERT_EQ(stopped.state(), tomo::Job::queued) << "not interrupted: " << tomo::to_string(stopped.state());
-    EXPECT_NE(stopped.log(stopped.log_size() - 1).message().find("interrupted"), std::string::npos);
-  }
+  const tomo::Job stopped = stored_job(dir, id);
+  ASSERT_EQ(stopped.state(), tomo::Job::queued) << "not interrupted: " << tomo::to_string(stopped.state());
+  EXPECT_NE(stopped.log(stopped.log_size() - 1).message().find("interrupted"), std::string::npos);
   service.start();
   const nlohmann::json job = service.wait_for_end(id);
   ASSERT_EQ(job.at("state"), "done") << job.dump(2);
