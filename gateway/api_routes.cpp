@@ -106,10 +106,25 @@ HttpResponse health(JobService& service) {
 }
 
 // A route: its method, its path with `{...}` for a variable segment, and what answers it.
+Segments split_path(const std::string& path) {
+  Segments segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
 struct Route {
+  using Answer = std::function<HttpResponse(JobService&, const HttpRequest&, const Segments&)>;
+  Route(std::string method_, std::string path_, Answer answer_)
+      : method(std::move(method_)), path(std::move(path_)), segments(split_path(path)), answer(std::move(answer_)) {}
   std::string method;
   std::string path;
-  std::function<HttpResponse(JobService&, const HttpRequest&, const Segments&)> answer;
+  Segments segments;  // of the path, split once
+  Answer answer;
 };
 
 const std::vector<Route>& routes() {
@@ -181,21 +196,8 @@ const std::vector<Route>& routes() {
   };
   return table;
 }
-
-Segments split_path(const std::string& path) {
-  Segments segments;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
-
-// The variable segments of `path` when it matches `pattern`.
-std::optional<Segments> match(const std::string& pattern, const Segments& path) {
-  const Segments parts = split_path(pattern);
+// The variable segments of `path` when it matches a route's segments `parts`.
+std::optional<Segments> match(const Segments& parts, const Segments& path) {
   if (parts.size() != path.size()) return std::nullopt;
   Segments variables;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -225,7 +227,7 @@ HttpResponse handle_api(JobService& service, const HttpRequest& request) {
   std::vector<std::string> allowed;
   try {
     for (const Route& route : routes()) {
-      const auto variables = match(route.path, segments);
+      const auto variables = match(route.segments, segments);
       if (!variables) continue;
       if (route.method != request.method) {
         allowed.push_back(route.method);
