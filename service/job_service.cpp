@@ -286,7 +286,7 @@ void JobService::watch_once() {
         JobSubmission submission;
         submission.set_input(scan);
         submission.set_output(output_for(rule, scan, config_.data_roots).string());
-        submission.set_preset(rule.preset == "default" && !store_->preset("default") ? "" : rule.preset);
+        submission.set_preset(rule.preset);  // "default" too: the configuration always seeds it
         submission.set_priority(rule.priority);
         submission.set_follow(rule.live);
         const Job job = queue(make_job(submission, rule.name));
