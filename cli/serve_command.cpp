@@ -62,8 +62,9 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   gateway::HttpLimits limits;
   // Cancelling a running job waits for it to stop, holding an io thread meanwhile.
   limits.threads = 4;
+  gateway::ApiServices api{service};
   gateway::HttpServer server(config.listen_address, config.listen_port,
-                             [&service](const gateway::HttpRequest& request) { return gateway::handle_api(service, request); },
+                             [&api](const gateway::HttpRequest& request) { return gateway::handle_api(api, request); },
                              limits);
   std::string roots;
   for (const auto& root : config.data_roots) roots += (roots.empty() ? "" : ", ") + root.string();

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 
+#include "gateway/api_route.hpp"
 #include "gateway/openapi_json.hpp"
 #include "service/job_service.hpp"
 #include "storage/proto_json.hpp"
@@ -20,10 +21,6 @@ const std::string& openapi_json() {
   return text;
 }
 
-namespace {
-
-using Segments = std::vector<std::string>;
-
 HttpResponse json_response(int status, std::string body) {
   HttpResponse response;
   response.status = status;
@@ -31,21 +28,23 @@ HttpResponse json_response(int status, std::string body) {
   return response;
 }
 
-std::string to_json(const google::protobuf::Message& message) { return message_to_json(message); }
-
-// The request's body as `Message`: malformed JSON, unknown fields or wrong types are a 400
-// naming the problem.
-template <class Message>
-Message from_json(const HttpRequest& request, const char* what) {
-  Message message;
-  if (request.body.empty()) return message;
-  try {
-    message_from_json(request.body, message, fmt::format("the body is not a valid {}", what));
-  } catch (const Error& e) {
-    throw RequestError(400, e.what());
+Segments split_path(const std::string& path) {
+  Segments segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
   }
-  return message;
+  return segments;
 }
+
+Route::Route(std::string method_, std::string path_, Answer answer_)
+    : method(std::move(method_)), path(std::move(path_)), segments(split_path(path)), answer(std::move(answer_)) {}
+
+namespace {
+
+std::string to_json(const google::protobuf::Message& message) { return message_to_json(message); }
 
 std::uint64_t job_id(const std::string& text) {
   std::uint64_t id = 0;
@@ -105,97 +104,88 @@ HttpResponse health(JobService& service) {
   return json_response(200, body.dump());
 }
 
-// A route: its method, its path with `{...}` for a variable segment, and what answers it.
-Segments split_path(const std::string& path) {
-  Segments segments;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
-
-struct Route {
-  using Answer = std::function<HttpResponse(JobService&, const HttpRequest&, const Segments&)>;
-  Route(std::string method_, std::string path_, Answer answer_)
-      : method(std::move(method_)), path(std::move(path_)), segments(split_path(path)), answer(std::move(answer_)) {}
-  std::string method;
-  std::string path;
-  Segments segments;  // of the path, split once
-  Answer answer;
-};
-
-const std::vector<Route>& routes() {
-  static const std::vector<Route> table{
-      {"GET", "/api/health", [](JobService& s, const HttpRequest&, const Segments&) { return health(s); }},
+std::vector<Route> job_routes() {
+  return {
+      {"GET", "/api/health", [](ApiServices& api, const HttpRequest&, const Segments&) { return health(api.jobs); }},
       {"GET", "/api/version",
-       [](JobService&, const HttpRequest&, const Segments&) {
+       [](ApiServices&, const HttpRequest&, const Segments&) {
          return json_response(200, nlohmann::json{{"version", TOMO_VERSION}, {"job_schema", kJobSchema}}.dump());
        }},
       {"GET", "/api/openapi.json",
-       [](JobService&, const HttpRequest&, const Segments&) { return json_response(200, openapi_json()); }},
-      {"GET", "/api/jobs", [](JobService& s, const HttpRequest& r, const Segments&) { return job_list(s, r); }},
+       [](ApiServices&, const HttpRequest&, const Segments&) { return json_response(200, openapi_json()); }},
+      {"GET", "/api/jobs", [](ApiServices& api, const HttpRequest& r, const Segments&) { return job_list(api.jobs, r); }},
       {"POST", "/api/jobs",
-       [](JobService& s, const HttpRequest& r, const Segments&) {
-         return json_response(201, to_json(s.submit(from_json<JobSubmission>(r, "job submission"))));
+       [](ApiServices& api, const HttpRequest& r, const Segments&) {
+         return json_response(201, to_json(api.jobs.submit(from_json<JobSubmission>(r, "job submission"))));
        }},
       {"GET", "/api/jobs/{id}",
-       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.job(job_id(v[0])))); }},
+       [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.job(job_id(v[0])))); }},
       {"PATCH", "/api/jobs/{id}",
-       [](JobService& s, const HttpRequest& r, const Segments& v) {
-         return json_response(200, to_json(s.edit(job_id(v[0]), from_json<JobSubmission>(r, "job change"))));
+       [](ApiServices& api, const HttpRequest& r, const Segments& v) {
+         return json_response(200, to_json(api.jobs.edit(job_id(v[0]), from_json<JobSubmission>(r, "job change"))));
        }},
       {"DELETE", "/api/jobs/{id}",
-       [](JobService& s, const HttpRequest&, const Segments& v) {
-         s.remove(job_id(v[0]));
+       [](ApiServices& api, const HttpRequest&, const Segments& v) {
+         api.jobs.remove(job_id(v[0]));
          return json_response(204, "");
        }},
       {"POST", "/api/jobs/{id}/cancel",
-       [](JobService& s, const HttpRequest&, const Segments& v) {
+       [](ApiServices& api, const HttpRequest&, const Segments& v) {
          // 202: the cancel stands, and the job still finishes the slab at hand.
-         const Job job = s.cancel(job_id(v[0]));
+         const Job job = api.jobs.cancel(job_id(v[0]));
          return json_response(job.state() == Job::running ? 202 : 200, to_json(job));
        }},
       {"POST", "/api/jobs/{id}/retry",
-       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.retry(job_id(v[0])))); }},
+       [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.retry(job_id(v[0])))); }},
       {"POST", "/api/jobs/{id}/duplicate",
-       [](JobService& s, const HttpRequest&, const Segments& v) {
-         return json_response(201, to_json(s.duplicate(job_id(v[0]))));
+       [](ApiServices& api, const HttpRequest&, const Segments& v) {
+         return json_response(201, to_json(api.jobs.duplicate(job_id(v[0]))));
        }},
       {"GET", "/api/presets",
-       [](JobService& s, const HttpRequest& r, const Segments&) {
+       [](ApiServices& api, const HttpRequest& r, const Segments&) {
          const auto query = r.query();
          const auto experiment = query.find("experiment");
          tomoedge::PresetList list;
-         for (Preset& preset : s.presets())
+         for (Preset& preset : api.jobs.presets())
            if (experiment == query.end() || preset.experiment() == experiment->second) *list.add_presets() = std::move(preset);
          return json_response(200, to_json(list));
        }},
       {"GET", "/api/presets/{name}",
-       [](JobService& s, const HttpRequest&, const Segments& v) { return json_response(200, to_json(s.preset(v[0]))); }},
+       [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.preset(v[0]))); }},
       {"PUT", "/api/presets/{name}",
-       [](JobService& s, const HttpRequest& r, const Segments& v) {
+       [](ApiServices& api, const HttpRequest& r, const Segments& v) {
          Preset preset = from_json<Preset>(r, "preset");
          if (!preset.name().empty() && preset.name() != v[0])
            throw RequestError(400, fmt::format("the body names preset '{}' but the path '{}'", preset.name(), v[0]));
          preset.set_name(v[0]);
-         return json_response(200, to_json(s.put_preset(preset)));
+         return json_response(200, to_json(api.jobs.put_preset(preset)));
        }},
       {"DELETE", "/api/presets/{name}",
-       [](JobService& s, const HttpRequest&, const Segments& v) {
-         s.remove_preset(v[0]);
+       [](ApiServices& api, const HttpRequest&, const Segments& v) {
+         api.jobs.remove_preset(v[0]);
          return json_response(204, "");
        }},
       {"GET", "/metrics",
-       [](JobService& s, const HttpRequest&, const Segments&) {
-         HttpResponse response{200, "text/plain; version=0.0.4", s.render_metrics(), {}};
+       [](ApiServices& api, const HttpRequest&, const Segments&) {
+         HttpResponse response{200, "text/plain; version=0.0.4", api.jobs.render_metrics(), {}};
          return response;
        }},
   };
+}
+
+// Every route of the API, in the order they are matched.
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table = [] {
+    std::vector<Route> all = job_routes();
+    for (auto* more : {&data_routes}) {
+      std::vector<Route> part = more();
+      all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+    return all;
+  }();
   return table;
 }
+
 // The variable segments of `path` when it matches a route's segments `parts`.
 std::optional<Segments> match(const Segments& parts, const Segments& path) {
   if (parts.size() != path.size()) return std::nullopt;
@@ -219,7 +209,7 @@ std::vector<RouteInfo> api_routes() {
   return info;
 }
 
-HttpResponse handle_api(JobService& service, const HttpRequest& request) {
+HttpResponse handle_api(ApiServices& api, const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   const std::string path = request.path();
   const Segments segments = split_path(path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path);
@@ -233,7 +223,7 @@ HttpResponse handle_api(JobService& service, const HttpRequest& request) {
         allowed.push_back(route.method);
         continue;
       }
-      response = route.answer(service, request, *variables);
+      response = route.answer(api, request, *variables);
       allowed.clear();
       break;
     }
@@ -252,7 +242,7 @@ HttpResponse handle_api(JobService& service, const HttpRequest& request) {
     spdlog::error("api: {} {}: {}", request.method, path, e.what());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  service.metrics().api_request(response.status, seconds);
+  api.jobs.metrics().api_request(response.status, seconds);
   if (response.status >= 400)
     spdlog::info("api: {} {} -> {}: {}", request.method, path, response.status, response.body);
   return response;

@@ -22,10 +22,15 @@ struct RouteInfo {
 // Every route the API answers (for the OpenAPI check and docs/api.md).
 std::vector<RouteInfo> api_routes();
 
+// What the routes answer from: the service's parts, all owned by `serve`.
+struct ApiServices {
+  JobService& jobs;
+};
+
 // Answers one request: a route's response, 404 for no route, 405 for a route without that
 // method, 4xx with {"error": ...} naming what is wrong in a request, 500 with the reason for
 // the service's own failures (a failing job store).
-HttpResponse handle_api(JobService& service, const HttpRequest& request);
+HttpResponse handle_api(ApiServices& api, const HttpRequest& request);
 
 // The OpenAPI 3 description the API serves at /api/openapi.json.
 const std::string& openapi_json();

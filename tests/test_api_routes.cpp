@@ -34,7 +34,8 @@ struct Api {
     return config;
   }
   HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
-    return tomo::gateway::handle_api(service, request(method, target, body));
+    tomo::gateway::ApiServices services{service};
+    return tomo::gateway::handle_api(services, request(method, target, body));
   }
   tomo::JobService service;
 };
