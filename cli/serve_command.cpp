@@ -14,6 +14,7 @@
 #include "gateway/http_server.hpp"
 #include "service/job_service.hpp"
 #include "service/logging.hpp"
+#include "service/preview_service.hpp"
 
 namespace tomo::cli {
 namespace {
@@ -59,10 +60,12 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   setup_service_logging(config.log_level, config.log_file);
 
   JobService service(config);
+  PreviewService previews(config.data_roots, config.preview_cache_bytes);
   gateway::HttpLimits limits;
-  // Cancelling a running job waits for it to stop, holding an io thread meanwhile.
+  // Cancelling a running job waits for it to stop, holding an io thread meanwhile; so does a
+  // preview while it is reconstructed or queued behind others (PreviewService bounds them).
   limits.threads = 4;
-  gateway::ApiServices api{service};
+  gateway::ApiServices api{service, previews};
   gateway::HttpServer server(config.listen_address, config.listen_port,
                              [&api](const gateway::HttpRequest& request) { return gateway::handle_api(api, request); },
                              limits);
