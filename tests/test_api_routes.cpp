@@ -10,6 +10,7 @@
 
 #include "gateway/api_routes.hpp"
 #include "service/job_service.hpp"
+#include "service/preview_service.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ HttpRequest request(const std::string& method, const std::string& target, const 
 }
 
 struct Api {
-  explicit Api(const fs::path& dir) : service(config_for(dir)) {}
+  explicit Api(const fs::path& dir) : service(config_for(dir)), previews(service.config().data_roots, std::int64_t{1} << 30) {}
   static tomo::ServiceConfig config_for(const fs::path& dir) {
     tomo::ServiceConfig config = tomo::default_config();
     config.data_roots = {fs::canonical(dir)};
@@ -35,10 +36,11 @@ struct Api {
     return config;
   }
   HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
-    tomo::gateway::ApiServices services{service};
+    tomo::gateway::ApiServices services{service, previews};
     return tomo::gateway::handle_api(services, request(method, target, body));
   }
   tomo::JobService service;
+  tomo::PreviewService previews;
 };
 
 std::string error_of(const HttpResponse& response) {
