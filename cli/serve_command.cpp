@@ -65,16 +65,17 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   JobService service(config);
   PreviewService previews(config.data_roots, config.preview_cache_bytes);
   gateway::HttpLimits limits;
-  // Cancelling a running job waits for it to stop, holding an io thread meanwhile; so does a
-  // preview while it is reconstructed or queued behind others (PreviewService bounds them).
-  limits.threads = 4;
+  limits.threads = 2;
+  // A cancel waits up to 20 s for its job to stop, a preview while it is reconstructed or queued
+  // behind others (PreviewService bounds how many reconstruct at once): on threads of their own.
+  const gateway::SlowRequests slow{gateway::is_slow_request, 8};
   gateway::ApiServices api{service, previews};
   std::optional<gateway::StaticFiles> web;
   if (!config.web_root.empty()) web.emplace(config.web_root);
   gateway::HttpServer server(
       config.listen_address, config.listen_port,
       [&api, &web](const gateway::HttpRequest& request) { return gateway::handle_request(api, web ? &*web : nullptr, request); },
-      limits, gateway::event_socket(service.events()));
+      limits, gateway::event_socket(service.events()), slow);
   std::string roots;
   for (const auto& root : config.data_roots) roots += (roots.empty() ? "" : ", ") + root.string();
   spdlog::info("tomoedge serve: http://{}:{}/ (data roots: {}; job database: {}; web app: {})", config.listen_address,

@@ -257,6 +257,12 @@ HttpResponse handle_api(ApiServices& api, const HttpRequest& request) {
 
 namespace tomo::gateway {
 
+bool is_slow_request(const HttpRequest& request) {
+  if (request.method != "POST") return false;
+  const std::string path = request.path();
+  return path.starts_with("/api/preview") || (path.starts_with("/api/jobs/") && path.ends_with("/cancel"));
+}
+
 HttpResponse handle_request(ApiServices& api, const StaticFiles* web, const HttpRequest& request) {
   const std::string path = request.path();
   if (path == "/api" || path.starts_with("/api/") || path == "/metrics") return handle_api(api, request);

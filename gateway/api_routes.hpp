@@ -40,6 +40,10 @@ class StaticFiles;
 // (`web`, when there is one) everywhere else.
 HttpResponse handle_request(ApiServices& api, const StaticFiles* web, const HttpRequest& request);
 
+// The requests that may take seconds: previews (they reconstruct, or queue behind others that
+// do) and a cancel (it waits for its job to stop). The server answers them on a pool of their own.
+bool is_slow_request(const HttpRequest& request);
+
 // The OpenAPI 3 description the API serves at /api/openapi.json.
 const std::string& openapi_json();
 

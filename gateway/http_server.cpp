@@ -20,7 +20,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -55,6 +57,8 @@ struct ServerState {
   HttpHandler handler;
   HttpLimits limits;
   std::optional<WebSocketEndpoint> websocket;
+  std::function<bool(const HttpRequest&)> slow;  // which requests go to slow_pool
+  net::thread_pool* slow_pool = nullptr;         // owned by the server, stopped after the io threads
 };
 
 // The parser's own errors (a bad method, version, header, chunk...): the client sent something that
@@ -283,8 +287,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const unsigned version = message.version();
     const bool keep_alive = message.keep_alive();
     const bool head = message.method() == http::verb::head;
-    const HttpRequest request = to_http_request(std::move(message));
-    write(call_handler(request), version, keep_alive ? After::read_next : After::close, head);
+    HttpRequest request = to_http_request(std::move(message));
+    const After after = keep_alive ? After::read_next : After::close;
+    if (state_->slow && state_->slow(request)) {
+      // Answered on the slow pool, written back on this session's strand.
+      net::post(*state_->slow_pool, [self = shared_from_this(), request = std::move(request), version, after, head] {
+        HttpResponse answer = self->call_handler(request);
+        net::post(self->stream_.get_executor(), [self, answer = std::move(answer), version, after, head]() mutable {
+          self->write(std::move(answer), version, after, head);
+        });
+      });
+      return;
+    }
+    write(call_handler(request), version, after, head);
   }
 
   // The socket becomes the WebSocket session's; this session ends without writing.
@@ -387,8 +402,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 class HttpServer::Impl {
  public:
   Impl(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits,
-       std::optional<WebSocketEndpoint> websocket)
-      : state_(std::make_shared<const ServerState>(ServerState{std::move(handler), limits, std::move(websocket)})),
+       std::optional<WebSocketEndpoint> websocket, SlowRequests slow)
+      : slow_pool_(std::in_place, static_cast<std::size_t>(std::max(1, slow.threads))),
+        state_(std::make_shared<const ServerState>(
+            ServerState{std::move(handler), limits, std::move(websocket), std::move(slow.match), &*slow_pool_})),
         io_(std::in_place, std::max(1, limits.threads)) {
     acceptor_.emplace(*io_);
     accept_retry_.emplace(*io_);
@@ -427,6 +444,11 @@ class HttpServer::Impl {
     io_->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    // A slow request being answered finishes (its answer has no one to go to); those waiting are
+    // dropped with their sessions, whose sockets must go before their io_context.
+    slow_pool_->stop();
+    slow_pool_->join();
+    slow_pool_.reset();
     // Destroying the io_context destroys the pending handlers, and with them the sessions and
     // their sockets; the acceptor and timer must go first, while their io_context still exists.
     accept_retry_.reset();
@@ -463,6 +485,7 @@ class HttpServer::Impl {
     }
   }
 
+  std::optional<net::thread_pool> slow_pool_;
   std::shared_ptr<const ServerState> state_;
   std::optional<net::io_context> io_;
   std::optional<tcp::acceptor> acceptor_;
@@ -473,8 +496,8 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits,
-                       std::optional<WebSocketEndpoint> websocket)
-    : impl_(std::make_unique<Impl>(address, port, std::move(handler), limits, std::move(websocket))) {}
+                       std::optional<WebSocketEndpoint> websocket, SlowRequests slow)
+    : impl_(std::make_unique<Impl>(address, port, std::move(handler), limits, std::move(websocket), std::move(slow))) {}
 
 HttpServer::~HttpServer() = default;
 

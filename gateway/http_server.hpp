@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,14 @@ struct HttpLimits {
   std::size_t max_websocket_queue = 256;
 };
 
+// Requests that may take long — a preview reconstructs, a cancel waits for its job to stop — are
+// answered on a pool of threads of their own, so that however many of them wait, they never hold
+// the threads that answer everything else (the job table, the web app's files, the WebSocket).
+struct SlowRequests {
+  std::function<bool(const HttpRequest&)> match;  // none: every request on the io threads
+  int threads = 4;
+};
+
 class HttpServer {
  public:
   // Binds address:port (port 0: any free one) and starts serving at once; throws tomo::Error naming
@@ -38,7 +47,7 @@ class HttpServer {
   // With `websocket`, requests to upgrade its path become WebSocket sessions; upgrades elsewhere
   // are refused (404).
   HttpServer(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits = {},
-             std::optional<WebSocketEndpoint> websocket = std::nullopt);
+             std::optional<WebSocketEndpoint> websocket = std::nullopt, SlowRequests slow = {});
   ~HttpServer();  // stops and joins
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

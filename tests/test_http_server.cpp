@@ -13,7 +13,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <future>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -281,6 +284,47 @@ TEST(HttpServer, ThrowingHandlerIs500AndTheServerStaysUp) {
   EXPECT_EQ(failed.status, 500);
   EXPECT_EQ(nlohmann::json::parse(failed.body).at("error"), "no scan at /data/scan.h5");
   EXPECT_EQ(http_call(local(server), "GET", "/fine").status, 200);
+}
+
+TEST(HttpServer, SlowRequestsNeverHoldTheThreadsThatAnswerTheRest) {
+  // Slow requests wait until released; one io thread only, so a slow request run on it would
+  // stop the fast one.
+  std::mutex mutex;
+  std::condition_variable released_signal;
+  bool released = false;
+  HttpLimits limits;
+  limits.threads = 1;
+  const SlowRequests slow{[](const HttpRequest& request) { return request.path().starts_with("/slow"); }, 2};
+  HttpServer server(
+      "127.0.0.1", 0,
+      [&](const HttpRequest& request) {
+        HttpResponse response;
+        if (request.path() == "/slow/throw") throw std::runtime_error("slow and failing");
+        if (request.path().starts_with("/slow")) {
+          std::unique_lock lock(mutex);
+          released_signal.wait(lock, [&] { return released; });
+          response.body = R"({"slow":true})";
+        }
+        return response;
+      },
+      limits, std::nullopt, slow);
+  const ServerUrl url{"127.0.0.1", server.port()};
+  std::vector<std::future<HttpResponse>> waiting;
+  for (int i = 0; i < 3; ++i) waiting.push_back(std::async(std::launch::async, [&] { return http_call(url, "GET", "/slow"); }));
+  std::this_thread::sleep_for(100ms);
+  bool fast_answered = false;
+  try {
+    fast_answered = http_call(url, "GET", "/fast", {}, 5s).status == 200;  // while three slow ones wait
+  } catch (const tomo::Error&) {
+  }
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_signal.notify_all();
+  EXPECT_TRUE(fast_answered);
+  for (auto& answer : waiting) EXPECT_EQ(answer.get().body, R"({"slow":true})");
+  EXPECT_EQ(http_call(url, "GET", "/slow/throw", {}, 5s).status, 500) << "a slow handler's failure is a 500 too";
 }
 
 TEST(HttpServer, SilentClientIsDisconnectedAfterTheReadTimeout) {
