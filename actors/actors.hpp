@@ -59,6 +59,7 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<submit_atom, std::string>::with<scheduler_reply>,    // a new job (a record, queued)
     caf::replies_to<cancel_atom, std::uint64_t>::with<scheduler_reply>,  // answered once a running job has stopped
     caf::replies_to<retry_atom, std::uint64_t>::with<scheduler_reply>,   // a failed or cancelled job queued again
+    caf::replies_to<run_atom, std::uint64_t>::with<scheduler_reply>,     // a held job queued; a finished one re-run
     caf::replies_to<edit_atom, std::uint64_t, std::string>::with<scheduler_reply>,  // new parameters etc., queued again
     caf::replies_to<delete_atom, std::uint64_t>::with<scheduler_reply>,  // a job not running forgotten (its output stays)
     caf::reacts_to<ended_atom, std::uint64_t>,                           // a job's run has returned

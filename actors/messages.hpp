@@ -59,6 +59,7 @@ using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
 using edit_atom = caf::atom_constant<caf::atom("edit")>;
 using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using ended_atom = caf::atom_constant<caf::atom("ended")>;

@@ -76,8 +76,12 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
         return guarded(0, [&]() -> scheduler_reply {
           Job job;
           if (!job.ParseFromString(record)) return refused(400, 0, "not a job record");
-          job.set_state(Job::queued);
+          if (job.state() != Job::held) job.set_state(Job::queued);
           const Job stored = self->state.store->add(job);
+          if (stored.state() == Job::held) {
+            spdlog::info("job {}: held until it is run ({})", stored.id(), stored.input());
+            return ok(stored.id());
+          }
           self->state.queue.insert(queue_key(stored));
           spdlog::info("job {}: queued ({}, priority {})", stored.id(), stored.input(), stored.priority());
           self->send(self, next_atom::value);
@@ -124,6 +128,29 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           return reply;
         });
       },
+      [self, find, change](run_atom, std::uint64_t id) -> scheduler_reply {
+        return guarded(id, [&]() -> scheduler_reply {
+          const auto job = find(id);
+          if (!job) return refused(404, id, "there is no job {}", id);
+          const Job::State state = job->state();
+          if (state == Job::queued || state == Job::running)
+            return refused(409, id, "job {} is {} already", id, to_string(state));
+          scheduler_reply reply = change(id, [state](Job& j) {
+            // A finished job runs again from scratch, overwriting its output; a failed or
+            // cancelled one keeps the slabs it wrote (as retry does).
+            if (state == Job::done) {
+              forget_written_slabs(j);
+              j.clear_slabs();
+              j.set_slab_rows(0);
+            }
+            requeue(j);
+          });
+          self->state.queue.insert(queue_key(*job));
+          spdlog::info("job {}: queued ({} before)", id, to_string(state));
+          self->send(self, next_atom::value);
+          return reply;
+        });
+      },
       [self, find](edit_atom, std::uint64_t id, const std::string& record) -> scheduler_reply {
         return guarded(id, [&]() -> scheduler_reply {
           scheduler_state& st = self->state;
@@ -149,7 +176,8 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
               j.clear_slabs();
               j.set_slab_rows(0);
             }
-            if (!same_output || j.state() != Job::done) requeue(j);
+            // A held job stays held: it is being prepared.
+            if (j.state() != Job::held && (!same_output || j.state() != Job::done)) requeue(j);
         });
         if (stored.state() == Job::queued) {
           st.queue.insert(queue_key(stored));

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "storage/scan_reader.hpp"
+#include "storage/scan_summary.hpp"
 
 namespace tomo::cli {
 namespace {
@@ -21,41 +22,6 @@ struct InfoOptions {
   std::string layout;  // empty: detect
   bool json = false;
 };
-
-template <class T>
-nlohmann::json or_null(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json info_json(const ScanInfo& info, const AcquisitionState& acquisition) {
-  nlohmann::json angles = nullptr;
-  if (!info.angles_deg.empty())
-    angles = {{"count", info.angles_deg.size()}, {"first_deg", info.angles_deg.front()},
-              {"last_deg", info.angles_deg.back()}};
-  return {
-      {"file", info.path.string()},
-      {"layout", to_string(info.layout)},
-      {"projections", info.projections},
-      {"rows", info.rows},
-      {"columns", info.columns},
-      {"darks", info.darks()},
-      {"darks_before", info.darks_before},
-      {"darks_after", info.darks_after},
-      {"flats", info.flats()},
-      {"flats_before", info.flats_before},
-      {"flats_after", info.flats_after},
-      {"dtype", info.dtype},
-      {"chunking", info.chunking},
-      {"compression", info.compression},
-      {"angles", angles},
-      {"pixel_size_um", or_null(info.pixel_size_um)},
-      {"distance_mm", or_null(info.distance_mm)},
-      {"energy_kev", or_null(info.energy_kev)},
-      {"sample", info.sample},
-      {"acquisition",
-       {{"written", acquisition.written}, {"expected", acquisition.expected}, {"complete", acquisition.complete}}},
-  };
-}
 
 template <class T>
 std::string or_dash(const std::optional<T>& value, const char* unit) {
@@ -97,7 +63,7 @@ void run_info(const InfoOptions& options) {
       options.layout.empty() ? std::nullopt : std::optional<Layout>(parse_layout(options.layout));
   const std::unique_ptr<ScanReader> scan = open_scan(options.input, layout);
   const AcquisitionState acquisition = scan->refresh();
-  if (options.json) std::cout << info_json(scan->info(), acquisition).dump(2) << "\n";
+  if (options.json) std::cout << scan_summary_json(scan->info(), acquisition).dump(2) << "\n";
   else print_summary(scan->info(), acquisition);
 }
 

@@ -11,7 +11,9 @@
 
 #include "cli/commands.hpp"
 #include "gateway/api_routes.hpp"
+#include "gateway/event_socket.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/static_files.hpp"
 #include "service/job_service.hpp"
 #include "service/logging.hpp"
 
@@ -19,7 +21,7 @@ namespace tomo::cli {
 namespace {
 
 struct ServeOptions {
-  std::string config_file, listen, database, log_file;
+  std::string config_file, listen, database, log_file, web_root;
   std::vector<std::string> data_roots;
   int concurrent_jobs = 0;
 };
@@ -52,6 +54,7 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   if (!o.data_roots.empty()) config.data_roots.assign(o.data_roots.begin(), o.data_roots.end());
   if (!o.database.empty()) config.database = o.database;
   if (!o.log_file.empty()) config.log_file = o.log_file;
+  if (!o.web_root.empty()) config.web_root = o.web_root;
   if (o.concurrent_jobs > 0) config.concurrent_jobs = o.concurrent_jobs;
   const CLI::App* top = app.get_parent();
   if (top && top->get_option("--log-level")->count() > 0) config.log_level = top->get_option("--log-level")->as<std::string>();
@@ -63,13 +66,16 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   // Cancelling a running job waits for it to stop, holding an io thread meanwhile.
   limits.threads = 4;
   gateway::ApiServices api{service};
-  gateway::HttpServer server(config.listen_address, config.listen_port,
-                             [&api](const gateway::HttpRequest& request) { return gateway::handle_api(api, request); },
-                             limits);
+  std::optional<gateway::StaticFiles> web;
+  if (!config.web_root.empty()) web.emplace(config.web_root);
+  gateway::HttpServer server(
+      config.listen_address, config.listen_port,
+      [&api, &web](const gateway::HttpRequest& request) { return gateway::handle_request(api, web ? &*web : nullptr, request); },
+      limits, gateway::event_socket(service.events()));
   std::string roots;
   for (const auto& root : config.data_roots) roots += (roots.empty() ? "" : ", ") + root.string();
-  spdlog::info("tomoedge serve: http://{}:{}/ (data roots: {}; job database: {})", config.listen_address, server.port(), roots,
-               config.database.string());
+  spdlog::info("tomoedge serve: http://{}:{}/ (data roots: {}; job database: {}; web app: {})", config.listen_address,
+               server.port(), roots, config.database.string(), web ? web->root().string() : "none");
   // The URL on stdout too, for scripts that start the service and talk to it.
   std::cout << "http://" << config.listen_address << ":" << server.port() << "/" << std::endl;
 
@@ -89,6 +95,7 @@ void add_serve_command(CLI::App& app) {
   command->add_option("--data-root", options->data_roots, "A folder whose scans may be reconstructed (repeatable)");
   command->add_option("--db", options->database, "Folder of the job database (RocksDB)");
   command->add_option("--log-file", options->log_file, "Also write the log here (rotated at 10 MiB)");
+  command->add_option("--web-root", options->web_root, "Folder of the web app's files (default: web/ of the source tree)");
   command->add_option("--concurrent-jobs", options->concurrent_jobs, "Jobs reconstructed at once")->check(CLI::Range(1, 64));
   command->callback([options, command] { serve(*options, *command); });
 }

@@ -11,6 +11,7 @@
 
 #include "gateway/api_route.hpp"
 #include "gateway/openapi_json.hpp"
+#include "gateway/static_files.hpp"
 #include "service/job_service.hpp"
 #include "storage/proto_json.hpp"
 
@@ -74,7 +75,7 @@ HttpResponse job_list(JobService& service, const HttpRequest& request) {
   const auto state = query.find("state");
   Job::State wanted = Job::unknown;
   if (state != query.end() && (!Job::State_Parse(state->second, &wanted) || wanted == Job::unknown))
-    throw RequestError(400, fmt::format("state '{}' is not one of queued, running, done, failed, cancelled", state->second));
+    throw RequestError(400, fmt::format("state '{}' is not one of held, queued, running, done, failed, cancelled", state->second));
   const std::uint64_t after = query_number(query, "after", 0, 0, std::numeric_limits<std::int64_t>::max());
   const std::uint64_t limit = query_number(query, "limit", 100000, 1, 100000);
   const auto view = query.find("view");
@@ -137,6 +138,8 @@ std::vector<Route> job_routes() {
        }},
       {"POST", "/api/jobs/{id}/retry",
        [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.retry(job_id(v[0])))); }},
+      {"POST", "/api/jobs/{id}/run",
+       [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.run(job_id(v[0])))); }},
       {"POST", "/api/jobs/{id}/duplicate",
        [](ApiServices& api, const HttpRequest&, const Segments& v) {
          return json_response(201, to_json(api.jobs.duplicate(job_id(v[0]))));
@@ -246,6 +249,17 @@ HttpResponse handle_api(ApiServices& api, const HttpRequest& request) {
   if (response.status >= 400)
     spdlog::info("api: {} {} -> {}: {}", request.method, path, response.status, response.body);
   return response;
+}
+
+}  // namespace tomo::gateway
+
+namespace tomo::gateway {
+
+HttpResponse handle_request(ApiServices& api, const StaticFiles* web, const HttpRequest& request) {
+  const std::string path = request.path();
+  if (path == "/api" || path.starts_with("/api/") || path == "/metrics") return handle_api(api, request);
+  if (!web) return json_error(404, fmt::format("no such resource: {} (this service has no web app: web_root is empty)", path));
+  return web->serve(request);
 }
 
 }  // namespace tomo::gateway

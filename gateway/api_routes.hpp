@@ -32,6 +32,12 @@ struct ApiServices {
 // the service's own failures (a failing job store).
 HttpResponse handle_api(ApiServices& api, const HttpRequest& request);
 
+class StaticFiles;
+
+// What the gateway answers on its port: the API under /api/ and /metrics, and the web app's files
+// (`web`, when there is one) everywhere else.
+HttpResponse handle_request(ApiServices& api, const StaticFiles* web, const HttpRequest& request);
+
 // The OpenAPI 3 description the API serves at /api/openapi.json.
 const std::string& openapi_json();
 

@@ -1,10 +1,12 @@
 // The one translation unit of the server that includes Beast, shaped like Beast's "advanced
 // server" example: a listener accepts, and one HttpSession per connection owns its socket and
-// buffers and loops read -> handle -> write on its own strand.
+// buffers and loops read -> handle -> write on its own strand; an upgrade request hands the
+// socket to a WebSocketSession, which does the same for WebSocket messages.
 #include "gateway/http_server.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -21,6 +23,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -32,6 +35,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 // After an error answer the client may still be sending (the rest of a body over the limit).
@@ -50,6 +54,7 @@ constexpr std::chrono::milliseconds accept_retry_delay{100};
 struct ServerState {
   HttpHandler handler;
   HttpLimits limits;
+  std::optional<WebSocketEndpoint> websocket;
 };
 
 // The parser's own errors (a bad method, version, header, chunk...): the client sent something that
@@ -79,6 +84,143 @@ HttpRequest to_http_request(http::request<http::string_body>&& message) {
   request.body = std::move(message.body());
   return request;
 }
+
+// One WebSocket client: everything it is sent goes through a bounded queue, written one message
+// at a time; what it sends is read one message at a time, within a size and a rate. All on the
+// connection's strand.
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(tcp::socket&& socket, std::shared_ptr<const ServerState> state)
+      : ws_(std::move(socket)), state_(std::move(state)), tokens_(state_->limits.websocket_message_burst),
+        last_refill_(std::chrono::steady_clock::now()) {}
+
+  void start(const http::request<http::string_body>& upgrade) {
+    const HttpLimits& limits = state_->limits;
+    // The WebSocket's own timeouts from here on: a handshake must finish within the read
+    // timeout, and a peer that answers no ping within the idle timeout is gone.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = limits.read_timeout;
+    timeouts.idle_timeout = limits.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "tomoedge"); }));
+    // Compression stays off (Beast 1.74's permessage-deflate predates later hardening).
+    ws_.read_message_max(limits.max_websocket_message_bytes);
+    ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code error) {
+      if (!error) self->open();
+    });
+  }
+
+ private:
+  void open() {
+    std::weak_ptr<WebSocketSession> weak = weak_from_this();
+    const auto send = [weak](const WebSocketEndpoint::Message& message) {
+      if (const auto self = weak.lock())
+        net::post(self->ws_.get_executor(), [self, message] { self->enqueue(message); });
+    };
+    try {
+      subscription_ = state_->websocket->open(send);
+    } catch (const std::exception& failure) {
+      spdlog::warn("WebSocket {}: opening it failed: {}", state_->websocket->path, failure.what());
+      return close_with(websocket::close_code::internal_error, "the server could not open the event stream");
+    }
+    read_next();
+  }
+
+  void read_next() {
+    ws_.async_read(incoming_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+      // A message over the size limit has made Beast close the connection (1009) already.
+      if (error) return;
+      self->on_message();
+    });
+  }
+
+  void on_message() {
+    const std::string message = beast::buffers_to_string(incoming_.data());
+    incoming_.consume(incoming_.size());
+    if (!take_token()) {
+      return close_with(websocket::close_code::policy_error,
+                        fmt::format("more than {:g} messages a second", state_->limits.websocket_messages_per_second));
+    }
+    if (state_->websocket->answer) {
+      std::optional<std::string> reply;
+      try {
+        reply = state_->websocket->answer(message);
+      } catch (const std::exception& failure) {
+        spdlog::warn("WebSocket {}: answering a message failed: {}", state_->websocket->path, failure.what());
+      }
+      if (reply) enqueue(std::make_shared<const std::string>(std::move(*reply)));
+    }
+    read_next();
+  }
+
+  // A token bucket: `burst` messages at once, refilled at the allowed rate.
+  bool take_token() {
+    const HttpLimits& limits = state_->limits;
+    const auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(limits.websocket_message_burst,
+                       tokens_ + std::chrono::duration<double>(now - last_refill_).count() * limits.websocket_messages_per_second);
+    last_refill_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+  void enqueue(const WebSocketEndpoint::Message& message) {
+    if (closing_) return;
+    if (queue_.size() >= state_->limits.max_websocket_queue) {
+      return close_with(websocket::close_code::policy_error,
+                        fmt::format("the client read too slowly: {} messages were waiting", queue_.size()));
+    }
+    queue_.push_back(message);
+    if (!writing_) write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code error, std::size_t) {
+      self->on_written(error);
+    });
+  }
+
+  void on_written(beast::error_code error) {
+    writing_ = false;
+    if (error) return;
+    queue_.pop_front();
+    if (close_reason_) return send_close();
+    if (!queue_.empty()) write_next();
+  }
+
+  // Beast allows one write and one close at a time, not both: a close asked for while a message
+  // is being written follows it.
+  void close_with(websocket::close_code code, const std::string& reason) {
+    if (closing_) return;
+    closing_ = true;
+    spdlog::info("WebSocket {}: closing a client ({})", state_->websocket->path, reason);
+    // What is queued is dropped: the client is gone or misbehaving.
+    if (!queue_.empty()) queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+    close_reason_.emplace(code, reason);
+    if (!writing_) send_close();
+  }
+
+  void send_close() {
+    ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) {});
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<const ServerState> state_;
+  std::shared_ptr<void> subscription_;
+  beast::flat_buffer incoming_;
+  std::deque<WebSocketEndpoint::Message> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::optional<websocket::close_reason> close_reason_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_refill_;
+};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -135,16 +277,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (error) return;  // timeout, reset, or closed mid-request: no one to answer
 
-    // A WebSocket upgrade (live previews) goes here, as in Beast's advanced server: when
-    // websocket::is_upgrade(parser_->get()), move stream_.release_socket() and parser_->release()
-    // into a WebSocket session type that owns its own buffers, and return without writing.
-
     http::request<http::string_body> message = parser_->release();
+    if (websocket::is_upgrade(message)) return upgrade(std::move(message));
     const unsigned version = message.version();
     const bool keep_alive = message.keep_alive();
     const bool head = message.method() == http::verb::head;
     const HttpRequest request = to_http_request(std::move(message));
     write(call_handler(request), version, keep_alive ? After::read_next : After::close, head);
+  }
+
+  // The socket becomes the WebSocket session's; this session ends without writing.
+  void upgrade(http::request<http::string_body>&& message) {
+    const auto& endpoint = state_->websocket;
+    HttpRequest target;
+    target.target = std::string(message.target());
+    const std::string path = target.path();
+    if (!endpoint || path != endpoint->path)
+      return answer_and_close(json_error(404, fmt::format("no WebSocket at {}", path)));
+    std::make_shared<WebSocketSession>(stream_.release_socket(), state_)->start(message);
   }
 
   HttpResponse call_handler(const HttpRequest& request) const {
@@ -235,8 +385,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 class HttpServer::Impl {
  public:
-  Impl(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits)
-      : state_(std::make_shared<const ServerState>(ServerState{std::move(handler), limits})),
+  Impl(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits,
+       std::optional<WebSocketEndpoint> websocket)
+      : state_(std::make_shared<const ServerState>(ServerState{std::move(handler), limits, std::move(websocket)})),
         io_(std::in_place, std::max(1, limits.threads)) {
     acceptor_.emplace(*io_);
     accept_retry_.emplace(*io_);
@@ -320,8 +471,9 @@ class HttpServer::Impl {
   std::mutex stop_mutex_;
 };
 
-HttpServer::HttpServer(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits)
-    : impl_(std::make_unique<Impl>(address, port, std::move(handler), limits)) {}
+HttpServer::HttpServer(const std::string& address, std::uint16_t port, HttpHandler handler, HttpLimits limits,
+                       std::optional<WebSocketEndpoint> websocket)
+    : impl_(std::make_unique<Impl>(address, port, std::move(handler), limits, std::move(websocket))) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +38,20 @@ struct HttpResponse {
 // Runs on the server's io threads: it may block briefly, never for long (each blocked call holds a
 // thread, and the server has HttpLimits::threads of them). A thrown exception becomes a 500.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// A WebSocket the server upgrades requests for `path` to, text messages only (the service's live
+// events, /api/events).
+struct WebSocketEndpoint {
+  using Message = std::shared_ptr<const std::string>;
+  using Send = std::function<void(const Message&)>;
+  std::string path;
+  // Called when a client has connected, with what sends it a message: callable from any thread, it
+  // only queues the message. What `open` returns is kept as long as the connection lasts (a
+  // subscription, say); `send` after that does nothing.
+  std::function<std::shared_ptr<void>(Send send)> open;
+  // The answer to one message from the client, if any.
+  std::function<std::optional<std::string>(const std::string& message)> answer;
+};
 
 // {"error": message} with the given status, the one error body of the service's API.
 HttpResponse json_error(int status, const std::string& message);

@@ -13,6 +13,8 @@ bool device_available(std::string* why) {
   return false;
 }
 
+std::vector<DeviceInfo> devices() { return {}; }
+
 CorrectionCounts correct_projections(std::span<float>, int, const FlatField&, const CorrectionOptions&) {
   fail("this build of tomoedge has no CUDA kernels");
 }

@@ -78,6 +78,18 @@ bool device_available(std::string* why) {
   return true;
 }
 
+std::vector<DeviceInfo> devices() {
+  std::vector<DeviceInfo> found;
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) return found;
+  for (int d = 0; d < count; ++d) {
+    cudaDeviceProp properties{};
+    if (cudaGetDeviceProperties(&properties, d) != cudaSuccess) continue;
+    found.push_back({properties.name, static_cast<std::int64_t>(properties.totalGlobalMem)});
+  }
+  return found;
+}
+
 void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out) {
   const auto& g = settings.geometry;
   const int n = g.columns, projections = static_cast<int>(g.angles_rad.size());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "kernels/fbp.hpp"
 #include "kernels/flat_field.hpp"
@@ -16,6 +17,14 @@ namespace tomo::cuda {
 // True when this build has CUDA kernels and a usable device; otherwise `why` says what is
 // missing (no CUDA in this build, no driver, no device).
 bool device_available(std::string* why);
+
+// The CUDA devices this process can use (none without CUDA in this build, a driver or a device):
+// what the service shows of a worker.
+struct DeviceInfo {
+  std::string name;
+  std::int64_t memory_bytes = 0;
+};
+std::vector<DeviceInfo> devices();
 
 // As FbpReconstructor::reconstruct, on the GPU (the sinograms are left unfiltered on the host).
 void reconstruct(const FbpSettings& settings, std::span<const float> sinograms, int slices, std::span<float> out);

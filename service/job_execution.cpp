@@ -98,8 +98,8 @@ std::int64_t sample_bytes(const std::string& dtype) {
 
 }  // namespace
 
-void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, const ExecutionSettings& settings,
-                 std::uint64_t id, const std::shared_ptr<Cancellation>& cancel) {
+void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events,
+                 const ExecutionSettings& settings, std::uint64_t id, const std::shared_ptr<Cancellation>& cancel) {
   const auto keep = settings.log_lines;
   Job job;
   try {
@@ -138,8 +138,10 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
   options.cancel = cancel;
   std::int64_t raw_bytes_per_row = 0;  // what one reconstructed row reads of every projection, as stored
   bool planned = false;                // this run got as far as its slabs
+  int expected_projections = 0;        // of the scan, as its acquisition declares them
   options.on_planned = [&](const JobPlan& plan) {
     planned = true;
+    expected_projections = plan.plan.projections.empty() ? 0 : plan.plan.projections.back() + 1;
     raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
                         plan.params.binning() * sample_bytes(plan.dtype);
     // The slabs are fixed at the first run: a resumed run must cut the scan the same way. An
@@ -163,6 +165,17 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     if (store.commit_slab(id, rows.begin, settings.worker, seconds))
       metrics.slab_written(seconds, raw_bytes_per_row * rows.size(), slab_bytes(job, rows));
   };
+  // A browser redraws a progress bar a few times a second at most; a fast job writes hundreds of
+  // slices a second.
+  constexpr auto kProgressEvery = std::chrono::milliseconds(200);
+  auto progress_sent = std::chrono::steady_clock::time_point{};
+  const std::string id_text = std::to_string(id);  // 64-bit ids are strings in the API's JSON
+  options.on_progress = [&](int written, int total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (written < total && now - progress_sent < kProgressEvery) return;
+    progress_sent = now;
+    events.publish({{"type", "progress"}, {"id", id_text}, {"written", written}, {"total", total}});
+  };
   double scan_complete = 0;
   AcquisitionLag lag;
   options.on_event = [&](const nlohmann::json& event) {
@@ -171,7 +184,14 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, co
     if (kind == "scan_complete") scan_complete = time;
     if (!event.contains("projections")) return;
     const int projections = event.at("projections")[1];
-    if (kind == "projections_available" || kind == "scan_complete") lag.declared(projections, time);
+    if (kind == "projections_available" || kind == "scan_complete") {
+      lag.declared(projections, time);
+      events.publish({{"type", "acquisition"},
+                      {"id", id_text},
+                      {"projections", projections},
+                      {"expected", std::max(expected_projections, projections)},
+                      {"complete", kind == "scan_complete"}});
+    }
     if (kind == "projections_accumulated") metrics.live_lag(id, lag.accumulated(projections, time));
   };
 

@@ -1,8 +1,8 @@
 #include "service/job_service.hpp"
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +13,7 @@
 #include "service/data_roots.hpp"
 #include "service/job_execution.hpp"
 #include "service/watch_rules.hpp"
+#include "storage/proto_json.hpp"
 #include "storage/recon_params.hpp"
 #include "storage/scan_reader.hpp"
 
@@ -21,10 +22,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string worker_name() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return fmt::format("pid {}", getpid());
-  return fmt::format("{} (pid {})", host, getpid());
+// How often the workers' state goes to the event hub's subscribers: often enough for a panel
+// people glance at, rarely enough to cost nothing.
+constexpr auto kWorkerStatusEvery = std::chrono::seconds(5);
+
+// A job as the events show it: the record less its log and slabs (the table's row).
+nlohmann::json job_summary(const Job& job) {
+  Job summary = job;
+  summary.clear_log();
+  summary.clear_slabs();
+  return nlohmann::json::parse(message_to_json(summary));
 }
 
 // How long a cancel waits for a running job to stop before it answers with the job still
@@ -43,6 +50,7 @@ struct JobService::Actors {
   actors::scheduler_actor scheduler;
 
   std::thread watcher;
+  std::thread status;  // publishes the workers' state
   std::mutex watching;
   std::condition_variable wake;
   bool stop = false;
@@ -60,8 +68,9 @@ struct JobService::Actors {
   }
 };
 
-JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
+JobService::JobService(ServiceConfig config) : config_(std::move(config)), gpus_(local_gpus()) {
   store_ = std::make_shared<JobStore>(config_.database);
+  store_->observe([this](const Job* before, const Job* after) { publish_change(before, after); });
   // Jobs that were running when the service stopped (or was killed) resume where they were.
   const std::vector<Job> stored = store_->list();
   for (const Job& job : stored)
@@ -83,15 +92,15 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
 
   actors_ = std::make_unique<Actors>(config_.worker_threads);
   ExecutionSettings settings;
-  settings.worker = worker_name();
+  settings.worker = local_worker_name();
   settings.stall_timeout = config_.stall_timeout;
   settings.memory_budget = config_.memory_budget;
   settings.threads = config_.worker_threads;
   settings.concurrent_jobs = config_.concurrent_jobs;
   actors::SchedulerHooks hooks;
-  hooks.run = [store = store_, runner = &actors_->runner, metrics = &metrics_, settings](
+  hooks.run = [store = store_, runner = &actors_->runner, metrics = &metrics_, events = &events_, settings](
                   std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
-    execute_job(*store, *runner, *metrics, settings, id, cancel);
+    execute_job(*store, *runner, *metrics, *events, settings, id, cancel);
   };
   hooks.discard_output = discard_job_output;
   actors_->scheduler = actors_->system.spawn(actors::scheduler, store_, hooks, config_.concurrent_jobs);
@@ -110,6 +119,23 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)) {
         actors_->wake.wait_for(lock, config_.watch_poll, [this] { return actors_->stop; });
       }
     });
+  actors_->status = std::thread([this] {
+    std::unique_lock lock(actors_->watching);
+    while (!actors_->stop) {
+      lock.unlock();
+      if (events_.subscribers() > 0) {
+        nlohmann::json workers = nlohmann::json::array();
+        try {
+          for (const WorkerStatus& worker : this->workers()) workers.push_back(to_json(worker));
+          events_.publish({{"type", "workers"}, {"workers", workers}});
+        } catch (const std::exception& e) {  // the job store failing: said, and tried again next time
+          spdlog::warn("service: the workers' state: {}", e.what());
+        }
+      }
+      lock.lock();
+      actors_->wake.wait_for(lock, kWorkerStatusEvery, [this] { return actors_->stop; });
+    }
+  });
   spdlog::info("service: job database {}, {} jobs, {} watch rules, {} jobs at once", config_.database.string(),
                stored.size(), config_.rules.size(), config_.concurrent_jobs);
 }
@@ -121,6 +147,7 @@ JobService::~JobService() {
   }
   actors_->wake.notify_all();
   if (actors_->watcher.joinable()) actors_->watcher.join();
+  if (actors_->status.joinable()) actors_->status.join();
   caf::scoped_actor self{actors_->system};
   self->request(actors_->scheduler, caf::infinite, actors::shutdown_atom::value)
       .receive([](bool) {}, [&](caf::error& error) {
@@ -162,6 +189,7 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   job.set_follow(follow);
   job.set_owner(submission.owner());
   job.set_rule(rule);
+  if (submission.has_hold() && submission.hold()) job.set_state(Job::held);
   return job;
 }
 
@@ -235,7 +263,46 @@ Job JobService::duplicate(std::uint64_t id) {
   fresh.set_preset(copy.preset());
   fresh.set_priority(copy.priority());
   fresh.set_follow(copy.follow());
+  // A copy of a job being prepared in the batch is prepared too; any other runs at once.
+  if (copy.state() == Job::held) fresh.set_state(Job::held);
   return queue(fresh);
+}
+
+Job JobService::run(std::uint64_t id) {
+  actors_->ask(actors::run_atom::value, id);
+  return job(id);
+}
+
+std::vector<WorkerStatus> JobService::workers() const {
+  int running = 0;
+  for (const Job& job : store_->list()) running += job.state() == Job::running;
+  return {local_worker_status(gpus_, running, config_.concurrent_jobs)};
+}
+
+void JobService::publish_change(const Job* before, const Job* after) {
+  if (events_.subscribers() == 0) return;
+  if (!after) {
+    events_.publish({{"type", "job_removed"}, {"id", std::to_string(before->id())}});
+    return;
+  }
+  events_.publish({{"type", "job"}, {"job", job_summary(*after)}});
+  // The lines added since `before`: those after its last line (the log keeps only its last lines,
+  // so counting them would miss new ones once it is full).
+  int first_new = 0;
+  if (before && before->log_size() > 0) {
+    const LogLine& last = before->log(before->log_size() - 1);
+    for (int i = after->log_size() - 1; i >= 0; --i) {
+      const LogLine& line = after->log(i);
+      if (line.time() == last.time() && line.message() == last.message()) {
+        first_new = i + 1;
+        break;
+      }
+    }
+  }
+  for (int i = first_new; i < after->log_size(); ++i)
+    events_.publish({{"type", "log"},
+                     {"id", std::to_string(after->id())},
+                     {"line", nlohmann::json::parse(message_to_json(after->log(i)))}});
 }
 
 void JobService::remove(std::uint64_t id) { actors_->ask(actors::delete_atom::value, id); }

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "service/event_hub.hpp"
 #include "service/service_config.hpp"
 #include "service/service_metrics.hpp"
+#include "service/worker_status.hpp"
 #include "storage/job_store.hpp"
 
 namespace tomo {
@@ -51,6 +53,9 @@ class JobService {
   // with the job still running and stopping) or takes a queued one off the queue.
   Job cancel(std::uint64_t id);
   Job retry(std::uint64_t id);
+  // Queues a held job (STP3's "run selected"), or runs a finished one again: a done job from
+  // scratch, a failed or cancelled one keeping its written slabs. 409 for a queued or running job.
+  Job run(std::uint64_t id);
   Job duplicate(std::uint64_t id);  // a new queued job with the same input, output and parameters
   void remove(std::uint64_t id);
 
@@ -61,6 +66,13 @@ class JobService {
 
   // Looks for new scans matching the watch rules once (the watcher does it every watch_poll).
   void watch_once();
+
+  // The nodes that run jobs, with what they have (this one today).
+  std::vector<WorkerStatus> workers() const;
+
+  // Every change to a job ("job", "job_removed", "log"), the progress of running ones
+  // ("progress", "acquisition") and the workers every few seconds ("workers"): docs/api.md.
+  EventHub& events() { return events_; }
 
   ServiceMetrics& metrics() { return metrics_; }
   std::string render_metrics() const;
@@ -74,9 +86,14 @@ class JobService {
   ReconParams preset_params(const std::string& name) const;
   Job queue(const Job& job);
 
+  // Tells the event hub's subscribers what changed in a stored job.
+  void publish_change(const Job* before, const Job* after);
+
   ServiceConfig config_;
   std::shared_ptr<JobStore> store_;
   ServiceMetrics metrics_;
+  EventHub events_;
+  std::vector<GpuStatus> gpus_;
   std::unique_ptr<Actors> actors_;
 };
 

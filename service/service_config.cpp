@@ -44,7 +44,7 @@ constexpr std::int64_t kMaxMemoryBudget = std::int64_t{1} << 50;
 
 const std::vector<std::string> kTopKeys = {"listen",          "data_roots",      "database",  "worker_threads",
                                            "concurrent_jobs", "memory_budget",   "log_level", "log_file",
-                                           "watch_poll_ms",   "stall_timeout_s", "presets",   "watch"};
+                                           "web_root",        "watch_poll_ms",   "stall_timeout_s", "presets",   "watch"};
 const std::vector<std::string> kRuleKeys = {"name", "pattern", "preset", "output", "when", "priority"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 
@@ -243,6 +243,8 @@ ServiceConfig default_config() {
   config.data_roots = {fs::canonical(here)};
   config.database = here / "tomoedge-db";
   config.presets["default"] = default_params();
+  std::error_code error;
+  if (fs::is_directory(TOMO_WEB_ROOT, error)) config.web_root = TOMO_WEB_ROOT;
   return config;
 }
 
@@ -278,15 +280,15 @@ std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& te
   }
   if (port.empty() || port.size() > 5 ||
       !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    bad(fmt::format("has the port '{}', not a number in [1, 65535]", port));
+    bad(fmt::format("has the port '{}', not a number in [0, 65535]", port));
+  // Port 0: any free port, which `serve` then prints (tests and scripts start services so).
   const int number = std::stoi(port);
-  if (number < 1 || number > 65535) bad(fmt::format("has the port {}, out of range [1, 65535]", number));
+  if (number > 65535) bad(fmt::format("has the port {}, out of range [0, 65535]", number));
   return {address, static_cast<std::uint16_t>(number)};
 }
 
 void check_config(ServiceConfig& config) {
   if (config.listen_address.empty()) fail("listen has no address");
-  if (config.listen_port == 0) fail("listen port 0 is out of range [1, 65535]");
   check_range("worker_threads", config.worker_threads, kWorkerThreads);
   check_range("concurrent_jobs", config.concurrent_jobs, kConcurrentJobs);
   check_memory_budget("memory_budget", config.memory_budget);
@@ -317,6 +319,9 @@ void check_config(ServiceConfig& config) {
          config.database.parent_path().string());
   if (fs::exists(config.database, error) && !fs::is_directory(config.database, error))
     fail("database {} exists but is not a folder", config.database.string());
+
+  if (!config.web_root.empty() && !fs::is_directory(config.web_root, error))
+    fail("web_root: {} is not an existing folder (the web app's files, web/ in the source tree)", config.web_root.string());
 
   for (const auto& [name, params] : config.presets) {
     check_name("presets: the preset name", name);
@@ -419,6 +424,12 @@ ServiceConfig load_config(const fs::path& file) {
     const auto& value = root["log_file"];
     const bool none = value.is_null() || (value.is_string() && value.get<std::string>().empty());
     config.log_file = none ? fs::path() : reader.path(value, "log_file");
+  }
+  if (root.contains("web_root")) {
+    // "" (or null): no web app, the API only.
+    const auto& value = root["web_root"];
+    const bool none = value.is_null() || (value.is_string() && value.get<std::string>().empty());
+    config.web_root = none ? fs::path() : reader.path(value, "web_root");
   }
   if (root.contains("watch_poll_ms"))
     config.watch_poll = std::chrono::milliseconds(reader.integer(root["watch_poll_ms"], "watch_poll_ms", kWatchPollMs));

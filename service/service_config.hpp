@@ -33,6 +33,9 @@ struct ServiceConfig {
   std::int64_t memory_budget = 0;                  // bytes per job, 0 = half the available memory
   std::string log_level = "info";                  // trace, debug, info, warn, error, off
   std::filesystem::path log_file;                  // empty: stderr only
+  // The web app's files (served at /); empty: the API only. The default is the web/ folder of the
+  // source tree this binary was built from, when it exists.
+  std::filesystem::path web_root;
   std::chrono::milliseconds watch_poll{1000};
   std::chrono::seconds stall_timeout{60};  // an acquisition silent this long is an incomplete scan
   std::vector<WatchRule> rules;

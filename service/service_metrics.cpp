@@ -71,7 +71,7 @@ void ServiceMetrics::api_request(int status, double seconds) {
 
 std::string ServiceMetrics::render(const std::vector<Job>& jobs) const {
   std::map<std::string, int> by_state;
-  for (int s = Job::queued; s <= Job::cancelled; ++s) by_state[to_string(static_cast<Job::State>(s))] = 0;
+  for (int s = Job::queued; s <= Job::held; ++s) by_state[to_string(static_cast<Job::State>(s))] = 0;
   for (const Job& job : jobs) ++by_state[to_string(job.state())];
 
   std::string out;

@@ -151,6 +151,7 @@ Job JobStore::add(Job job) {
   batch.Put(db_->jobs(), id_key(id), job.SerializeAsString());
   if (!job.rule().empty()) batch.Put(db_->scans(), job.input(), std::to_string(id));
   db_->write(batch);
+  if (observer_) observer_(nullptr, &job);
   return job;
 }
 
@@ -164,14 +165,16 @@ std::vector<Job> JobStore::list() const { return db_->all<Job>(db_->jobs(), "job
 
 Job JobStore::update(std::uint64_t id, const std::function<void(Job&)>& change) {
   std::lock_guard lock(db_->changing);
-  auto job = get(id);
-  if (!job) fail("there is no job {}", id);
-  change(*job);
-  job->set_schema(kJobSchema);
+  const auto before = get(id);
+  if (!before) fail("there is no job {}", id);
+  Job job = *before;
+  change(job);
+  job.set_schema(kJobSchema);
   rocksdb::WriteBatch batch;
-  batch.Put(db_->jobs(), id_key(id), job->SerializeAsString());
+  batch.Put(db_->jobs(), id_key(id), job.SerializeAsString());
   db_->write(batch);
-  return *job;
+  if (observer_) observer_(&*before, &job);
+  return job;
 }
 
 bool JobStore::commit_slab(std::uint64_t id, int first_row, const std::string& worker, double seconds) {
@@ -201,6 +204,7 @@ void JobStore::remove(std::uint64_t id) {
   batch.Delete(db_->jobs(), id_key(id));
   // The scan stays known: a deleted automatic job is not made again by its rule.
   db_->write(batch);
+  if (observer_) observer_(&*job, nullptr);
 }
 
 std::optional<std::uint64_t> JobStore::job_for_scan(const std::string& input) const {

@@ -49,6 +49,12 @@ class JobStore {
   bool commit_slab(std::uint64_t id, int first_row, const std::string& worker, double seconds);
   void remove(std::uint64_t id);
 
+  // Called after each change to a job is stored, with the record before (null for a new job)
+  // and after (null for a removed one), one change at a time in the order stored: the service's
+  // live events. It must be quick and must not call the store. Set before other threads use it.
+  using JobObserver = std::function<void(const Job* before, const Job* after)>;
+  void observe(JobObserver observer) { observer_ = std::move(observer); }
+
   // The job a watch rule made of this scan (canonical path), if any: a scan is never
   // reconstructed twice automatically, restarts included.
   std::optional<std::uint64_t> job_for_scan(const std::string& input) const;
@@ -64,6 +70,7 @@ class JobStore {
   struct Db;
   std::filesystem::path folder_;
   std::unique_ptr<Db> db_;
+  JobObserver observer_;
 };
 
 // Unix time now, in seconds: the time unit of every record.
