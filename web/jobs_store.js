@@ -7,6 +7,8 @@ import { notifyError } from './notify.js';
 
 const jobs = new Map(); // id -> Job (summary view: no log, no slabs)
 const listeners = new Set();
+const eventTick = new Map(); // id -> the tick of the last event about it
+let tick = 0;
 let started = false;
 let pending = null;
 
@@ -28,6 +30,7 @@ function start() {
   started = true;
   on('job', (m) => {
     // Events may carry a job without log and slabs; keep what we had of neither.
+    eventTick.set(m.job.id, ++tick);
     jobs.set(m.job.id, { ...jobs.get(m.job.id), ...m.job });
     publish();
   });
@@ -38,6 +41,7 @@ function start() {
   on('progress', (m) => {
     const job = jobs.get(String(m.id));
     if (!job) return;
+    eventTick.set(job.id, ++tick);
     jobs.set(job.id, { ...job, slices_written: m.written, slices_total: m.total });
     publish();
   });
@@ -53,7 +57,15 @@ export function subscribeJobs(fn) {
   return () => listeners.delete(fn);
 }
 
-export function updateJob(job) {
+// The moment a request leaves, for updateJob below.
+export function now() {
+  return tick;
+}
+
+// A request's answer about a job. A quick job can run and finish, and its events arrive, before
+// the answer to "run" does: an answer older than the job's last event is stale and is dropped.
+export function updateJob(job, sentAt = Infinity) {
+  if ((eventTick.get(job.id) ?? 0) > sentAt) return;
   jobs.set(job.id, { ...jobs.get(job.id), ...job });
   publish();
 }

@@ -82,7 +82,10 @@ test('the job table: add, edit, duplicate, filter, sort, run, cancel, delete', a
   await page.click('#job-select-all');
   await page.click('#job-run');
   for (const id of await rowIds(page)) {
-    await page.waitForSelector(`${row(id)}[data-state=done] [data-testid=job-progress][data-percent="100"]`, { timeout: 30000 });
+    await page.waitForSelector(`${row(id)}[data-state=done] [data-testid=job-progress][data-percent="100"]`, { timeout: 30000 }).catch(async (e) => {
+      const jobs = (await api(service.url, 'GET', '/api/jobs')).jobs.map((j) => `${j.id} ${j.state} ${j.slices_written}/${j.slices_total} ${j.log.map((l) => l.message).join(' | ')}`);
+      throw new Error(`${e.message}\nthe service's jobs:\n${jobs.join('\n')}\nthe page: ${await page.textContent('[data-testid=job-table]')}\n${await page.textContent('[data-testid=messages]')}`);
+    });
   }
 
   // A job's log, kept by the service and shown on a click.

@@ -118,6 +118,8 @@ function spawnService(configFile, root, dir, listen) {
 
 // `tomoedge simulate` with the given arguments; resolves when the scan is written.
 export async function simulate(args) {
+  const out = args[args.indexOf('--out') + 1];
+  mkdirSync(path.dirname(out), { recursive: true });
   await promisify(execFile)(binary, ['simulate', ...args], { maxBuffer: 1 << 24 });
 }
 
@@ -156,12 +158,13 @@ export async function waitUntil(what, fn, timeoutMs = 20000, intervalMs = 100) {
   }
 }
 
-// A page that fails the test on any uncaught error in the app; console errors are collected.
+// A page that collects the app's uncaught errors and console errors (tests expect none). Failed
+// requests are left out: the app shows them to the user, and tests provoke some on purpose.
 export async function openPage(browser, url, hash, viewport = { width: 1440, height: 900 }) {
   const page = await browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.errors.push(`console: ${m.text()}`); });
   await page.goto(new URL(hash, url).href);
   await page.waitForSelector('main[data-page]');
   return page;

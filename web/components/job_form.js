@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { DEFAULTS, changedParams } from '../params.js';
 import { ParamPanels } from './param_panels.js';
+import { now } from '../jobs_store.js';
 import { Dialog } from './dialog.js';
 
 export function JobForm({ job, presets, onDone, onCancel }) {
@@ -29,6 +30,7 @@ export function JobForm({ job, presets, onDone, onCancel }) {
     event.preventDefault();
     const priority = Number(fields.priority);
     try {
+      const sentAt = now();
       let saved;
       if (editing) {
         const changes = {};
@@ -45,7 +47,7 @@ export function JobForm({ job, presets, onDone, onCancel }) {
         if (fields.preset) submission.preset = fields.preset;
         saved = await api.submit(submission);
       }
-      onDone(saved);
+      onDone(saved, sentAt);
     } catch (e) {
       setError(e.message); // shown in the dialog, next to what the user can fix
     }

@@ -2,7 +2,8 @@
 // (defaults and preset underneath, the user's own choices over them) and reports the ReconParams
 // fields it sets. Number fields report on every valid keystroke, so the preview follows the
 // keyboard's up/down arrows; text fields (ring and output strings, crop) report on Enter or when
-// left, since half-typed strings are not valid.
+// left, since half-typed strings are not valid; Enter in a field commits it and does not submit
+// a surrounding form (the job dialog).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { GROUPS, RING_EXAMPLES, fieldText, fieldValue } from '../params.js';
@@ -49,7 +50,7 @@ function Field({ field, params, base, idPrefix, onChange }) {
   } else {
     control = html`<input type="text" ...${common} defaultValue=${text} list=${field.list} spellcheck=${false}
       onChange=${(e) => commit(e.currentTarget.value)}
-      onKeyDown=${(e) => { if (e.key === 'Enter') commit(e.currentTarget.value); if (e.key === 'Escape') { e.currentTarget.value = text; setError(''); } }} />`;
+      onKeyDown=${(e) => { if (e.key === 'Enter') { e.preventDefault(); commit(e.currentTarget.value); } if (e.key === 'Escape') { e.currentTarget.value = text; setError(''); } }} />`;
   }
   return html`
     <div class=${`field ${field.type === 'bool' ? 'field-bool' : ''} ${changed ? 'field-changed' : ''}`}>

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { notify, notifyError } from '../notify.js';
-import { forgetJob, subscribeJobs, updateJob } from '../jobs_store.js';
+import { forgetJob, now, subscribeJobs, updateJob } from '../jobs_store.js';
 import { baseName, formatNumber, formatTime } from '../format.js';
 import { ProgressBar } from '../components/progress_bar.js';
 import { JobForm } from '../components/job_form.js';
@@ -75,8 +75,9 @@ export function BatchPage() {
     let ok = 0;
     for (const job of jobsToDo) {
       try {
+        const sentAt = now();
         const answer = await fn(job);
-        if (answer && answer.id) updateJob(answer);
+        if (answer && answer.id) updateJob(answer, sentAt);
         ok++;
       } catch (e) {
         notifyError(new Error(`Job ${job.id}: ${e.message}`));
@@ -161,7 +162,7 @@ export function BatchPage() {
       </div>
       ${form && html`<${JobForm} job=${form.job} presets=${presets}
         onCancel=${() => setForm(null)}
-        onDone=${(job) => { updateJob(job); setForm(null); notify(`Job ${job.id} saved (${job.state})`); }} />`}
+        onDone=${(job, sentAt) => { updateJob(job, sentAt); setForm(null); notify(`Job ${job.id} saved (${job.state})`); }} />`}
       ${confirm && html`
         <${Dialog} title="Delete jobs" onClose=${() => setConfirm(null)} testid="confirm">
           <p>${confirm.text}</p>

@@ -67,6 +67,7 @@ export function InteractivePage({ query }) {
     const body = latest.current.userWindow ? { ...request, window: latest.current.userWindow } : request;
     api.preview(body).then((answer) => {
       f.seq += 1;
+      window.tomoDebug.lastPreview = { seq: f.seq, seconds: answer.seconds, reused: answer.reused, timings: answer.timings };
       setPreview({ ...answer, seq: f.seq, request });
     }, notifyError).finally(() => {
       f.busy = false;
