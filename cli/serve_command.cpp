@@ -16,6 +16,7 @@
 #include "gateway/static_files.hpp"
 #include "service/job_service.hpp"
 #include "service/logging.hpp"
+#include "service/preview_service.hpp"
 
 namespace tomo::cli {
 namespace {
@@ -62,10 +63,12 @@ void serve(const ServeOptions& o, const CLI::App& app) {
   setup_service_logging(config.log_level, config.log_file);
 
   JobService service(config);
+  PreviewService previews(config.data_roots, config.preview_cache_bytes);
   gateway::HttpLimits limits;
-  // Cancelling a running job waits for it to stop, holding an io thread meanwhile.
+  // Cancelling a running job waits for it to stop, holding an io thread meanwhile; so does a
+  // preview while it is reconstructed or queued behind others (PreviewService bounds them).
   limits.threads = 4;
-  gateway::ApiServices api{service};
+  gateway::ApiServices api{service, previews};
   std::optional<gateway::StaticFiles> web;
   if (!config.web_root.empty()) web.emplace(config.web_root);
   gateway::HttpServer server(

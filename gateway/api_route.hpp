@@ -1,6 +1,6 @@
 #pragma once
 // What the API's route files share (api_routes.cpp: jobs and presets; data_routes.cpp: data
-// folders, scans and workers): a route is a method, a path with `{...}` for a variable segment,
+// folders, scans and workers; preview_routes.cpp: the interactive preview): a route is a method, a path with `{...}` for a variable segment,
 // and a plain function that answers it. Not for code outside gateway/.
 #include <fmt/format.h>
 
@@ -45,5 +45,6 @@ Message from_json(const HttpRequest& request, const char* what) {
 
 // The routes of each file, in the order they are matched.
 std::vector<Route> data_routes();
+std::vector<Route> preview_routes();
 
 }  // namespace tomo::gateway

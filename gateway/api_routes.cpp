@@ -180,7 +180,7 @@ std::vector<Route> job_routes() {
 const std::vector<Route>& routes() {
   static const std::vector<Route> table = [] {
     std::vector<Route> all = job_routes();
-    for (auto* more : {&data_routes}) {
+    for (auto* more : {&data_routes, &preview_routes}) {
       std::vector<Route> part = more();
       all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }

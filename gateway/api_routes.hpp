@@ -9,6 +9,7 @@
 
 namespace tomo {
 class JobService;
+class PreviewService;
 }
 
 namespace tomo::gateway {
@@ -25,6 +26,7 @@ std::vector<RouteInfo> api_routes();
 // What the routes answer from: the service's parts, all owned by `serve`.
 struct ApiServices {
   JobService& jobs;
+  PreviewService& previews;
 };
 
 // Answers one request: a route's response, 404 for no route, 405 for a route without that

@@ -199,6 +199,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void close_with(websocket::close_code code, const std::string& reason) {
     if (closing_) return;
     closing_ = true;
+    subscription_.reset();  // no more events: the close may wait on a client that reads nothing
     spdlog::info("WebSocket {}: closing a client ({})", state_->websocket->path, reason);
     // What is queued is dropped: the client is gone or misbehaving.
     if (!queue_.empty()) queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());

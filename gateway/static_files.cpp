@@ -62,7 +62,8 @@ HttpResponse StaticFiles::serve(const HttpRequest& request) const {
   fs::path relative;
   for (const auto& part : fs::path(path.substr(1))) {
     if (part == "..") return json_error(400, fmt::format("the path {} may not contain '..'", path));
-    if (part != "." && !part.empty()) relative /= part;
+    // An empty part or a second "/" ("//etc") adds nothing: the path stays relative to the root.
+    if (part != "." && !part.empty() && !part.has_root_path()) relative /= part;
   }
   std::error_code error;
   fs::path file = fs::canonical(root_ / relative, error);

@@ -28,10 +28,14 @@ SlabReconstructor::SlabReconstructor(const Plan& plan, const ReconParams& params
 MemoryNeed SlabReconstructor::memory_need() const { return gridrec_ ? gridrec_->memory_need() : fbp_->memory_need(); }
 
 SlabOutput SlabReconstructor::reconstruct(SlabInput& slab) {
+  preprocessor_.preprocess(slab);
+  return reconstruct_preprocessed(slab);
+}
+
+SlabOutput SlabReconstructor::reconstruct_preprocessed(SlabInput& slab) {
   const int projections = static_cast<int>(plan_.projections.size());
   const std::size_t slice_size = static_cast<std::size_t>(plan_.slice_width) * static_cast<std::size_t>(plan_.slice_width);
   SlabOutput done{slab.rows, std::vector<float>(static_cast<std::size_t>(slab.rows.size()) * slice_size)};
-  preprocessor_.preprocess(slab);
   if (plan_.half_acquisition_axis)
     slab.sinograms = stitch_half_acquisition(slab.sinograms, slab.rows.size(), projections, plan_.width,
                                              *plan_.half_acquisition_axis, plan_.stitch, threads_);

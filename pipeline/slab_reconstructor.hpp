@@ -28,6 +28,11 @@ class SlabReconstructor {
   // Reconstructs `slab` (its sinograms are used up). Call from one thread at a time.
   SlabOutput reconstruct(SlabInput& slab);
 
+  // The second half of reconstruct(): stitching and reconstruction of a slab already
+  // preprocessed (SlabPreprocessor::preprocess), whose sinograms are used up. The preview keeps
+  // preprocessed sinograms and reconstructs them again for each new centre or filter.
+  SlabOutput reconstruct_preprocessed(SlabInput& slab);
+
   // The reconstruction's own working memory, for the memory planner.
   MemoryNeed memory_need() const;
 

@@ -44,7 +44,8 @@ constexpr std::int64_t kMaxMemoryBudget = std::int64_t{1} << 50;
 
 const std::vector<std::string> kTopKeys = {"listen",          "data_roots",      "database",  "worker_threads",
                                            "concurrent_jobs", "memory_budget",   "log_level", "log_file",
-                                           "web_root",        "watch_poll_ms",   "stall_timeout_s", "presets",   "watch"};
+                                           "web_root",        "watch_poll_ms",   "stall_timeout_s", "presets",   "watch",
+                                           "preview_cache_bytes"};
 const std::vector<std::string> kRuleKeys = {"name", "pattern", "preset", "output", "when", "priority"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 
@@ -62,6 +63,12 @@ void check_range(const std::string& key, std::int64_t value, const Range& range)
 void check_memory_budget(const std::string& key, std::int64_t bytes) {
   if (bytes != 0 && (bytes < kMinMemoryBudget || bytes > kMaxMemoryBudget))
     fail("{} = {} bytes is out of range [1 MiB, 1 PiB] or 0 (half the available memory)", key, bytes);
+}
+
+// Below 16 MiB the preview keeps not even one row of a 2048-column scan, and re-reads at every change.
+void check_preview_cache(const std::string& key, std::int64_t bytes) {
+  if (bytes < (std::int64_t{16} << 20) || bytes > kMaxMemoryBudget)
+    fail("{} = {} bytes is out of range [16 MiB, 1 PiB] (what the interactive preview keeps)", key, bytes);
 }
 
 void check_log_level(const std::string& key, const std::string& level) {
@@ -292,6 +299,7 @@ void check_config(ServiceConfig& config) {
   check_range("worker_threads", config.worker_threads, kWorkerThreads);
   check_range("concurrent_jobs", config.concurrent_jobs, kConcurrentJobs);
   check_memory_budget("memory_budget", config.memory_budget);
+  check_preview_cache("preview_cache_bytes", config.preview_cache_bytes);
   check_log_level("log_level", config.log_level);
   check_range("watch_poll_ms", config.watch_poll.count(), kWatchPollMs);
   check_range("stall_timeout_s", config.stall_timeout.count(), kStallTimeoutS);
@@ -414,6 +422,26 @@ ServiceConfig load_config(const fs::path& file) {
                  "must be a size such as \"8G\" or \"512M\", a number of bytes, or 0 (half the available memory)");
     }
     reader.wrapped([&] { check_memory_budget("memory_budget", config.memory_budget); });
+  }
+  if (root.contains("preview_cache_bytes")) {
+    const auto& value = root["preview_cache_bytes"];
+    if (value.is_string()) {
+      const std::string text = value.get<std::string>();
+      reader.wrapped([&] {
+        try {
+          config.preview_cache_bytes = parse_memory_size(text);
+        } catch (const Error& e) {
+          fail("preview_cache_bytes: {}", e.what());
+        }
+      });
+    } else if (value.is_number_integer()) {
+      if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxMemoryBudget))
+        reader.bad("preview_cache_bytes", fmt::format("= {} bytes is out of range [16 MiB, 1 PiB]", value.dump()));
+      config.preview_cache_bytes = value.get<std::int64_t>();
+    } else {
+      reader.bad("preview_cache_bytes", "must be a size such as \"2G\" or \"512M\", or a number of bytes");
+    }
+    reader.wrapped([&] { check_preview_cache("preview_cache_bytes", config.preview_cache_bytes); });
   }
   if (root.contains("log_level")) {
     config.log_level = reader.string(root["log_level"], "log_level");

@@ -31,6 +31,10 @@ struct ServiceConfig {
   int worker_threads = 0;                          // 0 = all cores
   int concurrent_jobs = 1;                         // jobs reconstructed at once on this node
   std::int64_t memory_budget = 0;                  // bytes per job, 0 = half the available memory
+  // What the interactive preview keeps of the slices being tuned (raw and preprocessed sinograms,
+  // slices), all sessions together: a 2048-column, 1800-projection row is ~15 MB raw, ~0.6 GB
+  // with a phase-retrieval band of 40 rows, so 2 GiB keeps a few users' scans at once.
+  std::int64_t preview_cache_bytes = std::int64_t{2} << 30;
   std::string log_level = "info";                  // trace, debug, info, warn, error, off
   std::filesystem::path log_file;                  // empty: stderr only
   // The web app's files (served at /); empty: the API only. The default is the web/ folder of the

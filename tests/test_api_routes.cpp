@@ -5,10 +5,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <set>
 
 #include "gateway/api_routes.hpp"
 #include "service/job_service.hpp"
+#include "service/preview_service.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -26,7 +28,7 @@ HttpRequest request(const std::string& method, const std::string& target, const 
 }
 
 struct Api {
-  explicit Api(const fs::path& dir) : service(config_for(dir)) {}
+  explicit Api(const fs::path& dir) : service(config_for(dir)), previews(service.config().data_roots, std::int64_t{1} << 30) {}
   static tomo::ServiceConfig config_for(const fs::path& dir) {
     tomo::ServiceConfig config = tomo::default_config();
     config.data_roots = {fs::canonical(dir)};
@@ -34,10 +36,11 @@ struct Api {
     return config;
   }
   HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
-    tomo::gateway::ApiServices services{service};
+    tomo::gateway::ApiServices services{service, previews};
     return tomo::gateway::handle_api(services, request(method, target, body));
   }
   tomo::JobService service;
+  tomo::PreviewService previews;
 };
 
 std::string error_of(const HttpResponse& response) {
@@ -135,8 +138,67 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"PresetOutOfRange", "PUT", "/api/presets/bad", R"({"params": {"binning": 3}})", 400, "binning"},
         BadRequest{"PresetNameMismatch", "PUT", "/api/presets/a", R"({"name": "b"})", 400, "names preset 'b'"},
         BadRequest{"NoSuchPreset", "DELETE", "/api/presets/none", "", 404, "no preset named 'none'"},
-        BadRequest{"PresetNameWithASpace", "PUT", "/api/presets/my%20preset", "{}", 400, "must be a non-empty name"}),
+        BadRequest{"PresetNameWithASpace", "PUT", "/api/presets/my%20preset", "{}", 400, "must be a non-empty name"},
+        BadRequest{"RunNoSuchJob", "POST", "/api/jobs/9/run", "", 404, "no job 9"},
+        BadRequest{"FolderOutsideTheRoots", "GET", "/api/files?path=/etc", "", 400, "outside the data roots"},
+        BadRequest{"FolderEncodedOutside", "GET", "/api/files?path=%2Fetc%2F", "", 400, "outside the data roots"},
+        BadRequest{"FolderNotAbsolute", "GET", "/api/files?path=..%2F..", "", 400, "must be an absolute path"},
+        BadRequest{"SummaryWithoutAPath", "GET", "/api/scans/summary", "", 400, "path="},
+        BadRequest{"SummaryOutsideTheRoots", "GET", "/api/scans/summary?path=/etc/hostname", "", 400, "outside the data roots"},
+        BadRequest{"HoldNotABoolean", "POST", "/api/jobs", R"({"hold": [true]})", 400, "hold"}),
     [](const auto& test) { return std::string(test.param.name); });
+
+TEST(ApiRoutes, TheDataFoldersAreBrowsedOnlyUnderTheRootsAndScansSummarised) {
+  const auto dir = tomo::test::scratch_dir("browse");
+  fs::create_directories(dir / "beamtime/reconstructions");
+  ASSERT_EQ(tomo::test::run_tomoedge(fmt::format("simulate --out {} --rows 4 --columns 32 --projections 30 --no-truth",
+                                                 (dir / "beamtime/scan.tdf").string()))
+                .exit_code,
+            0);
+  std::ofstream(dir / "beamtime/notes.txt") << "not a scan";
+  std::ofstream(dir / "beamtime/.hidden") << "";
+  fs::create_symlink("/etc", dir / "beamtime/escape");
+  Api api(dir);
+  const std::string root = fs::canonical(dir).string();
+
+  const auto roots = nlohmann::json::parse(api.call("GET", "/api/files").body);
+  EXPECT_EQ(roots.at("roots"), nlohmann::json::array({root}));
+  EXPECT_EQ(roots.at("entries")[0].at("path"), root);
+  const auto top = nlohmann::json::parse(api.call("GET", "/api/files?path=" + root).body);
+  EXPECT_TRUE(top.at("parent").is_null());  // a data root: above it is the list of roots
+  const auto listed = api.call("GET", "/api/files?path=" + root + "/beamtime/");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto folder = nlohmann::json::parse(listed.body);
+  EXPECT_EQ(folder.at("parent"), root);
+  std::vector<std::string> names, types;
+  for (const auto& entry : folder.at("entries")) {
+    names.push_back(entry.at("name"));
+    types.push_back(entry.at("type"));
+  }
+  // Folders first; no hidden file, and no symlink leading out of the roots.
+  EXPECT_EQ(names, (std::vector<std::string>{"reconstructions", "notes.txt", "scan.tdf"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"dir", "file", "scan"}));
+  const auto escaped = api.call("GET", "/api/files?path=" + root + "/beamtime/escape");
+  EXPECT_EQ(escaped.status, 400);
+  EXPECT_NE(error_of(escaped).find("outside the data roots"), std::string::npos);
+  EXPECT_EQ(api.call("GET", "/api/files?path=" + root + "/beamtime/%2e%2e/%2e%2e/%2e%2e/etc").status, 400);
+
+  const auto summary = api.call("GET", "/api/scans/summary?path=" + root + "/beamtime/scan.tdf");
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  const auto scan = nlohmann::json::parse(summary.body);
+  EXPECT_EQ(scan.at("projections"), 30);
+  EXPECT_EQ(scan.at("columns"), 32);
+  EXPECT_EQ(scan.at("layout"), "tdf");
+  const auto not_a_scan = api.call("GET", "/api/scans/summary?path=" + root + "/beamtime/notes.txt");
+  EXPECT_EQ(not_a_scan.status, 400);
+  EXPECT_NE(error_of(not_a_scan).find("notes.txt"), std::string::npos);
+
+  const auto workers = nlohmann::json::parse(api.call("GET", "/api/workers").body).at("workers");
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_GE(workers[0].at("cpus").get<int>(), 1);
+  EXPECT_GT(workers[0].at("memory_total").get<std::int64_t>(), 0);
+  EXPECT_TRUE(workers[0].at("gpus").is_array());
+}
 
 TEST(ApiRoutes, PresetsAreStoredAndUsedBySubmissions) {
   const auto dir = tomo::test::scratch_dir("presets");

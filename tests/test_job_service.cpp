@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "service/job_service.hpp"
@@ -411,6 +413,82 @@ TEST(JobService, PipelineLinesCarryTheJobIdAndGoIntoItsRecord) {
   std::ifstream in(dir / "service.log");
   const std::string text{std::istreambuf_iterator<char>(in), {}};
   EXPECT_NE(text.find(fmt::format("job {}: {}", id, fs::canonical(scan).string())), std::string::npos) << text;
+}
+
+}  // namespace
+
+namespace {
+
+// What a subscriber of the service's events received, parsed.
+class EventRecorder {
+ public:
+  explicit EventRecorder(tomo::EventHub& hub)
+      : subscription_(hub.subscribe([this](const tomo::EventHub::Event& event) {
+          std::lock_guard lock(mutex_);
+          events_.push_back(nlohmann::json::parse(*event));
+        })) {}
+  std::vector<nlohmann::json> of_type(const std::string& type) const {
+    std::lock_guard lock(mutex_);
+    std::vector<nlohmann::json> found;
+    for (const auto& event : events_)
+      if (event.at("type") == type) found.push_back(event);
+    return found;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<nlohmann::json> events_;
+  tomo::EventHub::Subscription subscription_;
+};
+
+TEST(JobService, AHeldJobWaitsUntilItIsRunAndEveryChangeIsAnEvent) {
+  const auto dir = tomo::test::scratch_dir("held");
+  const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 8 --columns 48 --projections 60");
+  tomo::JobService service(config_for(dir));
+  EventRecorder recorder(service.events());
+
+  tomo::JobSubmission held = submission(scan, dir / "out");
+  held.set_hold(true);
+  const Job job = service.submit(held);
+  EXPECT_EQ(job.state(), Job::held);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(service.job(job.id()).state(), Job::held) << "a held job must not start by itself";
+  EXPECT_EQ(service.duplicate(job.id()).state(), Job::held);
+  EXPECT_NE(tomo::test::error_of([&] { service.cancel(job.id()); }).find("only a queued or running job can be cancelled"),
+            std::string::npos);
+
+  EXPECT_EQ(service.run(job.id()).state(), Job::queued);
+  const Job done = wait_for_end(service, job.id());
+  ASSERT_EQ(done.state(), Job::done) << done.error();
+  // A done job runs again, from scratch, when asked.
+  EXPECT_EQ(service.run(job.id()).state(), Job::queued);
+  ASSERT_EQ(wait_for_end(service, job.id()).state(), Job::done);
+  try {
+    service.run(job.id() + 100);
+    ADD_FAILURE() << "running a job that does not exist was accepted";
+  } catch (const tomo::RequestError& e) {
+    EXPECT_EQ(e.status(), 404);
+  }
+  service.remove(job.id() + 1);  // the held duplicate
+
+  std::vector<std::string> states;
+  for (const auto& event : recorder.of_type("job"))
+    if (event.at("job").at("id") == std::to_string(job.id())) {
+      const std::string state = event.at("job").at("state");
+      if (states.empty() || states.back() != state) states.push_back(state);
+      EXPECT_TRUE(event.at("job").value("log", nlohmann::json::array()).empty()) << "a job event is the table's row, without the log";
+    }
+  EXPECT_EQ(states, (std::vector<std::string>{"held", "queued", "running", "done", "queued", "running", "done"}));
+  const auto progress = recorder.of_type("progress");
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back().at("written"), progress.back().at("total"));
+  bool started = false;
+  for (const auto& event : recorder.of_type("log"))
+    started |= event.at("line").at("message").get<std::string>().starts_with("started on");
+  EXPECT_TRUE(started);
+  const auto removed = recorder.of_type("job_removed");
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].at("id"), std::to_string(job.id() + 1));
 }
 
 }  // namespace
