@@ -15,7 +15,7 @@ export function ScanSummary({ summary }) {
     ['Pixel size', summary.pixel_size_um ? `${formatNumber(summary.pixel_size_um)} µm` : '—'],
     ['Distance', summary.distance_mm ? `${formatNumber(summary.distance_mm)} mm` : '—'],
     ['Energy', summary.energy_kev ? `${formatNumber(summary.energy_kev)} keV` : '—'],
-    ['Data type, chunks', `${summary.dtype ?? ''} ${summary.chunking ? `(${[].concat(summary.chunking).join('×')})` : ''} ${summary.compression ?? ''}`],
+    ['Data type, chunks', `${summary.dtype ?? ''} ${Array.isArray(summary.chunking) ? `(${summary.chunking.join('×')})` : summary.chunking ?? ''} ${summary.compression ?? ''}`],
     ['Acquisition', a ? `${a.written} of ${a.expected || '?'} projections${a.complete ? ', complete' : ', being acquired'}` : ''],
   ];
   return html`

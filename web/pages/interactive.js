@@ -129,7 +129,9 @@ export function InteractivePage({ query }) {
   const runSweep = () => {
     setSweeping(true);
     const cor = Number(params.cor_offset) || 0;
-    const body = { ...requestBody(), parameter: 'cor', from: cor + Number(sweepRange.from), to: cor + Number(sweepRange.to), step: Number(sweepRange.step), size: 192 };
+    const body = { ...requestBody(), parameter: 'cor', from: cor + Number(sweepRange.from), to: cor + Number(sweepRange.to), step: Number(sweepRange.step),
+      // Thumbnails no larger than the slice: the service refuses to upscale.
+      size: Math.min(192, preview?.width ?? summary?.columns ?? 192) };
     api.sweep(body).then(setSweep, notifyError).finally(() => setSweeping(false));
   };
   const findCentre = () => {
