@@ -32,11 +32,18 @@ test('a streamed scan\'s live slice appears and sharpens', async () => {
   const acquisition = simulateStream(['--rate', '60', '--out', path.join(service.root, 'incoming', 'snail.h5'), '--projections', '720',
     '--rows', '8', '--columns', '256', '--cor-offset', '2.5', '--defective-columns', '0', '--no-truth']);
   try {
-    const img = await page.waitForSelector('[data-testid=live-slice]', { timeout: 30000 });
+    // The job appears with the scan, and the acquisition's progress moves.
+    const card = await page.waitForSelector('[data-testid=live-job]', { timeout: 20000 });
+    const id = await card.getAttribute('data-job');
+    await waitUntil('the acquisition progress', async () => Number(await page.getAttribute('[data-testid=acquisition-progress]', 'data-percent')) > 0);
+    const live = await fetch(new URL(`/api/jobs/${id}/live`, service.url));
+    assert.ok(live.ok, `GET /api/jobs/${id}/live: ${live.status} ${await live.text()} (the contract's live_slice events and this route are needed)`);
+
+    // Its slice appears and sharpens: a later one holds more projections and another image.
+    const img = await page.waitForSelector('[data-testid=live-slice]', { timeout: 20000 });
     const firstCount = Number(await img.getAttribute('data-projections'));
     const firstPng = await img.getAttribute('src');
     assert.ok(firstCount > 0 && firstCount < 720, `the first live slice came after ${firstCount} projections`);
-    // The slice sharpens: a later one holds more projections and another image.
     await waitUntil('a sharper slice', async () => Number(await page.getAttribute('[data-testid=live-slice]', 'data-projections')) >= Math.min(720, firstCount + 120));
     assert.notEqual(await page.getAttribute('[data-testid=live-slice]', 'src'), firstPng);
     const percent = Number(await page.getAttribute('[data-testid=acquisition-progress]', 'data-percent'));
