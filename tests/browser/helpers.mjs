@@ -164,6 +164,7 @@ export async function openPage(browser, url, hash, viewport = { width: 1440, hei
   const page = await browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  if (process.env.TOMO_BROWSER_CONSOLE) page.on('console', (m) => console.error(m.text()));
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.errors.push(`console: ${m.text()}`); });
   await page.goto(new URL(hash, url).href);
   await page.waitForSelector('main[data-page]');

@@ -2,7 +2,7 @@
 // profile drawn with Shift+drag (or the P key for the horizontal line through the centre).
 // The image is held at its own resolution in an off-screen canvas and drawn through one
 // transform, so zooming never re-decodes it and pixels stay sharp when zoomed in.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 
 export function SliceView({ png, seq = 0, label = 'Reconstructed slice', onDrawn, profile, onProfile, testid = 'slice-view' }) {
@@ -76,8 +76,9 @@ export function SliceView({ png, seq = 0, label = 'Reconstructed slice', onDrawn
     return () => observer.disconnect();
   }, []);
 
-  // A new image: decode it, keep the zoom unless the size changed (then fit), draw.
-  useEffect(() => {
+  // A new image: decode it, keep the zoom unless the size changed (then fit), draw. A layout
+  // effect, so that decoding starts in the same task as the render rather than after a paint.
+  useLayoutEffect(() => {
     if (!png) return;
     let cancelled = false;
     const image = new Image();
