@@ -138,6 +138,8 @@ std::vector<Route> job_routes() {
        }},
       {"POST", "/api/jobs/{id}/retry",
        [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.retry(job_id(v[0])))); }},
+      {"GET", "/api/jobs/{id}/live",
+       [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, api.jobs.live_view(job_id(v[0])).dump()); }},
       {"POST", "/api/jobs/{id}/run",
        [](ApiServices& api, const HttpRequest&, const Segments& v) { return json_response(200, to_json(api.jobs.run(job_id(v[0])))); }},
       {"POST", "/api/jobs/{id}/duplicate",

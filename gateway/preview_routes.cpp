@@ -10,7 +10,7 @@
 
 #include "gateway/api_route.hpp"
 #include "service/preview_service.hpp"
-#include "storage/base64.hpp"
+#include "storage/png_image.hpp"
 
 namespace tomo::gateway {
 namespace {
@@ -98,10 +98,6 @@ PreviewRequest preview_request(ApiServices& api, const json& body) {
   return request;
 }
 
-std::string data_url(const std::string& png) {
-  return "data:image/png;base64," + base64(std::span(reinterpret_cast<const unsigned char*>(png.data()), png.size()));
-}
-
 json window_json(const std::pair<float, float>& window) { return json::array({window.first, window.second}); }
 
 HttpResponse preview(ApiServices& api, const HttpRequest& http) {
@@ -136,7 +132,7 @@ HttpResponse preview(ApiServices& api, const HttpRequest& http) {
                   {"stats", {{"min", image.stats.min}, {"max", image.stats.max}, {"mean", image.stats.mean}, {"std", image.stats.std}}},
                   {"window", window_json(image.window)},
                   {"histogram", histogram},
-                  {"png", data_url(image.png)}};
+                  {"png", png_data_url(image.png)}};
   return json_response(200, body.dump());
 }
 
@@ -155,7 +151,7 @@ HttpResponse sweep(ApiServices& api, const HttpRequest& http) {
   if (body.contains("size")) sweep.size = whole_number(body["size"], "size");
   const SweepImages made = api.previews.sweep(request, sweep);
   json images = json::array();
-  for (const auto& [value, png] : made.images) images.push_back({{"value", value}, {"png", data_url(png)}});
+  for (const auto& [value, png] : made.images) images.push_back({{"value", value}, {"png", png_data_url(png)}});
   const json answer{{"parameter", sweep.parameter},
                     {"row", made.row},
                     {"seconds", made.seconds},

@@ -4,10 +4,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "kernels/slice_statistics.hpp"
 #include "service/logging.hpp"
+#include "storage/png_image.hpp"
 #include "storage/slice_writer.hpp"
 
 namespace tomo {
@@ -98,7 +102,7 @@ std::int64_t sample_bytes(const std::string& dtype) {
 
 }  // namespace
 
-void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events,
+void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events, LiveViews& live_views,
                  const ExecutionSettings& settings, std::uint64_t id, const std::shared_ptr<Cancellation>& cancel) {
   const auto keep = settings.log_lines;
   Job job;
@@ -139,9 +143,11 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, Ev
   std::int64_t raw_bytes_per_row = 0;  // what one reconstructed row reads of every projection, as stored
   bool planned = false;                // this run got as far as its slabs
   int expected_projections = 0;        // of the scan, as its acquisition declares them
+  int used_projections = 0;            // of those, the ones reconstructed (every n-th)
   options.on_planned = [&](const JobPlan& plan) {
     planned = true;
     expected_projections = plan.plan.projections.empty() ? 0 : plan.plan.projections.back() + 1;
+    used_projections = static_cast<int>(plan.plan.projections.size());
     raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
                         plan.params.binning() * sample_bytes(plan.dtype);
     // The slabs are fixed at the first run: a resumed run must cut the scan the same way. An
@@ -176,6 +182,33 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, Ev
     progress_sent = now;
     events.publish({{"type", "progress"}, {"id", id_text}, {"written", written}, {"total", total}});
   };
+  // The live view: the middle slice as it sharpens, a few times a second at most (encoding a
+  // 2048² slice takes ~0.1 s on the live reconstructor's thread), and always once complete.
+  constexpr int kLiveEvery = 16;  // projections between snapshots
+  constexpr auto kLiveViewEvery = std::chrono::milliseconds(500);
+  std::mutex live_sent_mutex;  // live slabs call from their own threads
+  std::map<int, std::chrono::steady_clock::time_point> live_sent;  // by row
+  live_views.forget(id);
+  if (job.follow()) {
+    options.live_every = kLiveEvery;
+    options.on_live_slice = [&](int row, int added, int width, std::span<const float> values) {
+      const bool complete = added >= used_projections;
+      {
+        std::lock_guard lock(live_sent_mutex);
+        const auto now = std::chrono::steady_clock::now();
+        auto& sent = live_sent[row];
+        if (!complete && now - sent < kLiveViewEvery) return;
+        sent = now;
+      }
+      const SliceStatistics statistics = slice_statistics(values, width, 1.0f);
+      const std::string png = encode_grey_png(grey_levels(values, statistics.low, statistics.high), width, width);
+      nlohmann::json view{{"type", "live_slice"},   {"id", id_text},      {"row", row},
+                          {"projections", added},   {"expected", used_projections}, {"width", width},
+                          {"window", {statistics.low, statistics.high}}, {"png", png_data_url(png)}};
+      events.publish(view);
+      live_views.put(id, row, std::move(view));
+    };
+  }
   double scan_complete = 0;
   AcquisitionLag lag;
   options.on_event = [&](const nlohmann::json& event) {

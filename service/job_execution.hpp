@@ -10,6 +10,7 @@
 
 #include "actors/job_runner.hpp"
 #include "service/event_hub.hpp"
+#include "service/live_views.hpp"
 #include "service/service_metrics.hpp"
 #include "storage/job_store.hpp"
 
@@ -27,8 +28,9 @@ struct ExecutionSettings {
 // Runs job `id` to its end and records the outcome: done (with its outputs), failed (with the
 // reason), or cancelled (its output removed). Never throws: whatever goes wrong is the job's.
 // What the store does not record, `events` gets as it happens (docs/api.md, "Events"): slices
-// written ("progress") and the acquisition's progress ("acquisition").
-void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events,
+// written ("progress"), the acquisition's progress ("acquisition") and, for a job followed live,
+// its live view ("live_slice", also kept in `live_views`).
+void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events, LiveViews& live_views,
                  const ExecutionSettings& settings, std::uint64_t id, const std::shared_ptr<Cancellation>& cancel);
 
 // Removes what earlier runs of a job wrote: the slices of its written slabs (TIFF), a volume

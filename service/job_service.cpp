@@ -98,9 +98,9 @@ JobService::JobService(ServiceConfig config) : config_(std::move(config)), gpus_
   settings.threads = config_.worker_threads;
   settings.concurrent_jobs = config_.concurrent_jobs;
   actors::SchedulerHooks hooks;
-  hooks.run = [store = store_, runner = &actors_->runner, metrics = &metrics_, events = &events_, settings](
-                  std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
-    execute_job(*store, *runner, *metrics, *events, settings, id, cancel);
+  hooks.run = [store = store_, runner = &actors_->runner, metrics = &metrics_, events = &events_,
+               live_views = &live_views_, settings](std::uint64_t id, std::shared_ptr<Cancellation> cancel) {
+    execute_job(*store, *runner, *metrics, *events, *live_views, settings, id, cancel);
   };
   hooks.discard_output = discard_job_output;
   actors_->scheduler = actors_->system.spawn(actors::scheduler, store_, hooks, config_.concurrent_jobs);
@@ -305,7 +305,15 @@ void JobService::publish_change(const Job* before, const Job* after) {
                      {"line", nlohmann::json::parse(message_to_json(after->log(i)))}});
 }
 
-void JobService::remove(std::uint64_t id) { actors_->ask(actors::delete_atom::value, id); }
+void JobService::remove(std::uint64_t id) {
+  actors_->ask(actors::delete_atom::value, id);
+  live_views_.forget(id);
+}
+
+nlohmann::json JobService::live_view(std::uint64_t id) const {
+  job(id);  // 404 for no such job
+  return {{"id", std::to_string(id)}, {"slices", live_views_.of(id)}};
+}
 
 std::vector<Preset> JobService::presets() const { return store_->presets(); }
 

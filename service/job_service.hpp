@@ -13,6 +13,7 @@
 
 #include "kernels/error.hpp"
 #include "service/event_hub.hpp"
+#include "service/live_views.hpp"
 #include "service/service_config.hpp"
 #include "service/service_metrics.hpp"
 #include "service/worker_status.hpp"
@@ -73,6 +74,8 @@ class JobService {
   // Every change to a job ("job", "job_removed", "log"), the progress of running ones
   // ("progress", "acquisition") and the workers every few seconds ("workers"): docs/api.md.
   EventHub& events() { return events_; }
+  // The latest live-view slices of a job followed live (404 when there is no such job).
+  nlohmann::json live_view(std::uint64_t id) const;
 
   ServiceMetrics& metrics() { return metrics_; }
   std::string render_metrics() const;
@@ -93,6 +96,7 @@ class JobService {
   std::shared_ptr<JobStore> store_;
   ServiceMetrics metrics_;
   EventHub events_;
+  LiveViews live_views_;
   std::vector<GpuStatus> gpus_;
   std::unique_ptr<Actors> actors_;
 };

@@ -10,6 +10,7 @@
 
 #include "kernels/error.hpp"
 #include "kernels/percentile.hpp"
+#include "storage/base64.hpp"
 
 namespace tomo {
 namespace {
@@ -102,6 +103,10 @@ void write_png_preview(const std::filesystem::path& path, std::span<const float>
   file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   file.close();
   if (!file) fail("{}: could not write the PNG (disk full?)", path.string());
+}
+
+std::string png_data_url(const std::string& png) {
+  return "data:image/png;base64," + base64(std::span(reinterpret_cast<const unsigned char*>(png.data()), png.size()));
 }
 
 }  // namespace tomo

@@ -22,4 +22,7 @@ std::vector<std::uint8_t> grey_levels(std::span<const float> pixels, float low, 
 // with libpng's message when libpng fails.
 std::string encode_grey_png(std::span<const std::uint8_t> grey, int width, int height, int compression_level = 1);
 
+// "data:image/png;base64,...": how a PNG travels inside JSON to a browser's <img>.
+std::string png_data_url(const std::string& png);
+
 }  // namespace tomo

@@ -88,6 +88,28 @@ Job wait_for_end(tomo::JobService& service, std::uint64_t id) {
   return wait_until(service, id, [](const Job& job) { return ended(job.state()); });
 }
 
+// What a subscriber of the service's events received, parsed.
+class EventRecorder {
+ public:
+  explicit EventRecorder(tomo::EventHub& hub)
+      : subscription_(hub.subscribe([this](const tomo::EventHub::Event& event) {
+          std::lock_guard lock(mutex_);
+          events_.push_back(nlohmann::json::parse(*event));
+        })) {}
+  std::vector<nlohmann::json> of_type(const std::string& type) const {
+    std::lock_guard lock(mutex_);
+    std::vector<nlohmann::json> found;
+    for (const auto& event : events_)
+      if (event.at("type") == type) found.push_back(event);
+    return found;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<nlohmann::json> events_;
+  tomo::EventHub::Subscription subscription_;
+};
+
 TEST(JobService, ASubmittedJobIsReconstructedAsReconWould) {
   const auto dir = tomo::test::scratch_dir("service");
   const auto scan = simulated(dir / "raw" / "scan.tdf", "--rows 12 --columns 64 --projections 90");
@@ -358,6 +380,7 @@ TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
   const auto dir = tomo::test::scratch_dir("live");
   const auto config = watching(dir, "beamline", "*.h5", "live", true);
   tomo::JobService service(config);
+  EventRecorder recorder(service.events());
 
   // The acquisition: 240 projections at 400 per second; meanwhile the job's lag behind it is a metric.
   const fs::path scan = dir / "incoming" / "acquired.h5";
@@ -381,6 +404,28 @@ TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
   EXPECT_TRUE(job.follow());
   EXPECT_EQ(job.rule(), "beamline");
   EXPECT_NE(service.render_metrics().find("tomoedge_ready_after_acquisition_seconds"), std::string::npos);
+
+  // The live view: the middle slice, sharper with more projections, the last with all of them;
+  // and the acquisition's progress up to its end.
+  const auto views = recorder.of_type("live_slice");
+  ASSERT_GE(views.size(), 2u);
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    EXPECT_EQ(views[i].at("row"), 4);
+    EXPECT_EQ(views[i].at("width"), 64);
+    EXPECT_TRUE(views[i].at("png").get<std::string>().starts_with("data:image/png;base64,"));
+    if (i > 0) {
+      EXPECT_GT(views[i].at("projections").get<int>(), views[i - 1].at("projections").get<int>());
+    }
+  }
+  EXPECT_EQ(views.back().at("projections"), 240);
+  EXPECT_EQ(views.back().at("expected"), 240);
+  const auto kept = service.live_view(job.id()).at("slices");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].at("projections"), 240);
+  const auto acquisition_events = recorder.of_type("acquisition");
+  ASSERT_FALSE(acquisition_events.empty());
+  EXPECT_TRUE(acquisition_events.back().at("complete").get<bool>());
+  EXPECT_EQ(acquisition_events.back().at("projections"), 240);
 
   const auto batch = dir / "batch";
   ASSERT_EQ(run_tomoedge(fmt::format("recon {} --out {} --method fbp", scan.string(), batch.string())).exit_code, 0);
@@ -418,28 +463,6 @@ TEST(JobService, PipelineLinesCarryTheJobIdAndGoIntoItsRecord) {
 }  // namespace
 
 namespace {
-
-// What a subscriber of the service's events received, parsed.
-class EventRecorder {
- public:
-  explicit EventRecorder(tomo::EventHub& hub)
-      : subscription_(hub.subscribe([this](const tomo::EventHub::Event& event) {
-          std::lock_guard lock(mutex_);
-          events_.push_back(nlohmann::json::parse(*event));
-        })) {}
-  std::vector<nlohmann::json> of_type(const std::string& type) const {
-    std::lock_guard lock(mutex_);
-    std::vector<nlohmann::json> found;
-    for (const auto& event : events_)
-      if (event.at("type") == type) found.push_back(event);
-    return found;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<nlohmann::json> events_;
-  tomo::EventHub::Subscription subscription_;
-};
 
 TEST(JobService, AHeldJobWaitsUntilItIsRunAndEveryChangeIsAnEvent) {
   const auto dir = tomo::test::scratch_dir("held");
