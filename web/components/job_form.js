@@ -1,0 +1,88 @@
+// Add or edit a batch job: where it reads and writes, its name, priority, and all its parameters
+// in the same panels as the interactive page. An edit sends only what changed (PATCH semantics:
+// parameters field by field), so the job keeps everything the user did not touch.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { api } from '../api.js';
+import { DEFAULTS, changedParams } from '../params.js';
+import { ParamPanels } from './param_panels.js';
+import { now } from '../jobs_store.js';
+import { Dialog } from './dialog.js';
+
+export function JobForm({ job, presets, onDone, onCancel }) {
+  const editing = Boolean(job);
+  const [fields, setFields] = useState({
+    input: job?.input ?? '', output: job?.output ?? '', sample: job?.sample ?? '', preset: job?.preset ?? '',
+    priority: job?.priority ?? 0, follow: job?.follow ?? false, hold: true,
+  });
+  const [overrides, setOverrides] = useState({});
+  const [error, setError] = useState('');
+  const preset = presets.find((p) => p.name === fields.preset);
+  // What the panels start from: the job's own parameters when editing, else defaults and preset.
+  const base = useMemo(() => (editing && fields.preset === (job.preset ?? '')
+    ? { ...DEFAULTS, ...job.params } : { ...DEFAULTS, ...(preset?.params ?? {}) }), [fields.preset, preset]);
+  const params = { ...base, ...overrides };
+  useEffect(() => setOverrides({}), [fields.preset]);
+
+  const set = (key) => (e) => setFields({ ...fields, [key]: e.currentTarget.type === 'checkbox' ? e.currentTarget.checked : e.currentTarget.value });
+
+  const save = async (event) => {
+    event.preventDefault();
+    const priority = Number(fields.priority);
+    try {
+      const sentAt = now();
+      let saved;
+      if (editing) {
+        const changes = {};
+        for (const k of ['input', 'output', 'sample', 'follow']) if (fields[k] !== job[k]) changes[k] = fields[k];
+        if (priority !== job.priority) changes.priority = priority;
+        if (fields.preset !== (job.preset ?? '')) changes.preset = fields.preset;
+        const p = changedParams(params, { ...DEFAULTS, ...job.params });
+        if (Object.keys(p).length) changes.params = p;
+        saved = Object.keys(changes).length ? await api.edit(job.id, changes) : job;
+      } else {
+        const submission = { input: fields.input, output: fields.output, priority, follow: fields.follow,
+          params: changedParams(params, base), hold: fields.hold };
+        if (fields.sample) submission.sample = fields.sample;
+        if (fields.preset) submission.preset = fields.preset;
+        saved = await api.submit(submission);
+      }
+      onDone(saved, sentAt);
+    } catch (e) {
+      setError(e.message); // shown in the dialog, next to what the user can fix
+    }
+  };
+
+  return html`
+    <${Dialog} title=${editing ? `Edit job ${job.id}` : 'Add a job'} onClose=${onCancel} testid="job-form">
+      <form onSubmit=${save} class="job-form">
+        <div class="form-grid">
+          <label for="job-input">Input scan</label>
+          <input id="job-input" type="text" required value=${fields.input} onInput=${set('input')} spellcheck=${false} />
+          <label for="job-output">Output folder</label>
+          <input id="job-output" type="text" required value=${fields.output} onInput=${set('output')} spellcheck=${false} />
+          <label for="job-sample">Sample</label>
+          <input id="job-sample" type="text" value=${fields.sample} onInput=${set('sample')} placeholder="the file's name" />
+          <label for="job-preset">Preset</label>
+          <select id="job-preset" value=${fields.preset} onChange=${set('preset')}>
+            <option value="">defaults</option>
+            ${presets.map((p) => html`<option value=${p.name}>${p.name}</option>`)}
+          </select>
+          <label for="job-priority">Priority</label>
+          <input id="job-priority" type="number" min="-1000" max="1000" step="1" value=${fields.priority} onInput=${set('priority')} />
+          <label for="job-follow">Follow the acquisition (live)</label>
+          <input id="job-follow" type="checkbox" checked=${fields.follow} onChange=${set('follow')} />
+          ${!editing && html`
+            <label for="job-hold">Hold (run it later)</label>
+            <input id="job-hold" type="checkbox" checked=${fields.hold} onChange=${set('hold')} />`}
+        </div>
+        <${ParamPanels} params=${params} base=${base} idPrefix="job-param" open=${[]}
+          onChange=${(partial) => setOverrides({ ...overrides, ...partial })} />
+        ${error && html`<p class="error" role="alert" data-testid="job-form-error">${error}</p>`}
+        <div class="dialog-buttons">
+          <button type="button" onClick=${onCancel}>Cancel</button>
+          <button type="submit" class="primary" id="job-save">${editing ? 'Save' : 'Add'}</button>
+        </div>
+      </form>
+    <//>`;
+}
