@@ -255,9 +255,11 @@ SweepImages PreviewService::sweep(const PreviewRequest& request, const PreviewSw
         const Slot slot(reconstructions_);
         return as_request_error([&] { return session->preview.slice(params); });
       }();
-      if (sweep.size < 16 || sweep.size > slice.width)
+      // Big enough to judge sharpness by, small enough for a gallery of dozens.
+      constexpr int kThumbnailPixels = 256;
+      if (sweep.size != 0 && (sweep.size < 16 || sweep.size > slice.width))
         throw RequestError(400, fmt::format("size {} is out of range [16, {}] (the slice width)", sweep.size, slice.width));
-      size = sweep.size;
+      size = sweep.size != 0 ? sweep.size : std::min(kThumbnailPixels, slice.width);
       thumbnails.push_back(thumbnail(*slice.pixels, slice.width, size));
       values.push_back(value);
     }

@@ -53,7 +53,7 @@ struct PreviewImage {
 struct PreviewSweep {
   std::string parameter;  // "cor" (cor_offset, detector pixels) or "delta-beta" (delta_over_beta)
   double from = 0, to = 0, step = 0;
-  int size = 256;  // thumbnail pixels (at most the slice width)
+  int size = 0;  // thumbnail pixels, at most the slice width; 0: 256, or the slice width when smaller
 };
 
 struct SweepImages {

@@ -140,6 +140,10 @@ TEST_F(PreviewRoutes, ASweepGivesOneThumbnailPerValue) {
   EXPECT_EQ(body["images"][1]["value"], -0.5);
   for (const auto& image : body["images"]) EXPECT_EQ(png_size(image["png"]), std::pair(32, 32));
   EXPECT_LT(body["window"][0].get<double>(), body["window"][1].get<double>());
+  // Without a size, thumbnails are 256 pixels, or the slice's width when it is narrower.
+  const HttpResponse unsized = post("/api/preview/sweep", with_input(R"("parameter": "cor", "from": 0, "to": 1, "step": 1)"));
+  ASSERT_EQ(unsized.status, 200) << unsized.body;
+  EXPECT_EQ(png_size(json::parse(unsized.body)["images"][0]["png"]), std::pair(48, 48));
 }
 
 TEST_F(PreviewRoutes, TheCentreIsFoundFromTheData) {
