@@ -17,19 +17,6 @@ std::string required(const std::map<std::string, std::string>& query, const char
   return found->second;
 }
 
-// What the service finds wrong with a path a client gave (outside the roots, missing, not a
-// scan) is the request's fault.
-template <class Answer>
-HttpResponse refusing_bad_paths(Answer&& answer) {
-  try {
-    return answer();
-  } catch (const RequestError&) {
-    throw;
-  } catch (const Error& e) {
-    throw RequestError(400, e.what());
-  }
-}
-
 // GET /api/files[?path=DIR]: a folder's entries; without a path, the data roots.
 HttpResponse files(ApiServices& api, const HttpRequest& request) {
   const auto& roots = api.jobs.config().data_roots;
@@ -44,7 +31,7 @@ HttpResponse files(ApiServices& api, const HttpRequest& request) {
     return json_response(
         200, nlohmann::json{{"path", ""}, {"parent", nullptr}, {"roots", root_list}, {"entries", entries}, {"truncated", false}}.dump());
   }
-  return refusing_bad_paths([&] {
+  return as_request_error([&] {
     const FolderListing listing = list_folder(path->second, roots);
     nlohmann::json entries = nlohmann::json::array();
     for (const FolderEntry& entry : listing.entries)
@@ -65,7 +52,7 @@ HttpResponse files(ApiServices& api, const HttpRequest& request) {
 // GET /api/scans/summary?path=FILE: as `tomoedge info --json`.
 HttpResponse scan_summary(ApiServices& api, const HttpRequest& request) {
   const std::string path = required(request.query(), "path");
-  return refusing_bad_paths([&] {
+  return as_request_error([&] {
     const auto scan = open_scan(resolve_under_roots(path, api.jobs.config().data_roots, "scan", true));
     const AcquisitionState acquisition = scan->refresh();
     return json_response(200, scan_summary_json(scan->info(), acquisition).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -75,11 +75,7 @@ PreviewRequest preview_request(ApiServices& api, const json& body) {
     if (!body["params"].is_object())
       throw RequestError(400, fmt::format("'params' must be an object of ReconParams fields, not {}", body["params"].dump()));
     ReconParams given;
-    try {
-      message_from_json(body["params"].dump(), given, "'params' are not valid ReconParams");
-    } catch (const Error& e) {
-      throw RequestError(400, e.what());
-    }
+    as_request_error([&] { message_from_json(body["params"].dump(), given, "'params' are not valid ReconParams"); });
     params = merged(params, given);
   }
   request.params = with_defaults(params);

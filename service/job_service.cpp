@@ -161,25 +161,19 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   if (!submission.has_output() || submission.output().empty()) throw RequestError(400, "a job needs an output folder");
   const bool follow = submission.has_follow() && submission.follow();
   Job job;
-  try {
+  as_request_error([&] {
     // A scan followed live may not exist yet.
     job.set_input(resolve_under_roots(submission.input(), config_.data_roots, "input", !follow).string());
     job.set_output(resolve_under_roots(submission.output(), config_.data_roots, "output folder", false).string());
     if (!follow) open_scan(job.input());  // a readable scan, or a message saying what it is not
-  } catch (const Error& e) {
-    throw RequestError(400, e.what());
-  }
+  });
   ReconParams params;
   if (submission.has_preset() && !submission.preset().empty()) {
     params = preset_params(submission.preset());
     job.set_preset(submission.preset());
   }
   params = with_defaults(merged(params, submission.params()));
-  try {
-    validate(params);
-  } catch (const Error& e) {
-    throw RequestError(400, e.what());
-  }
+  as_request_error([&] { validate(params); });
   *job.mutable_params() = params;
   job.set_sample(submission.has_sample() && !submission.sample().empty() ? submission.sample() : sample_name(job.input()));
   const int priority = submission.has_priority() ? submission.priority() : 0;

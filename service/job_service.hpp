@@ -14,23 +14,13 @@
 #include "kernels/error.hpp"
 #include "service/event_hub.hpp"
 #include "service/live_views.hpp"
+#include "service/request_error.hpp"
 #include "service/service_config.hpp"
 #include "service/service_metrics.hpp"
 #include "service/worker_status.hpp"
 #include "storage/job_store.hpp"
 
 namespace tomo {
-
-// A request the service refuses, with the HTTP status that says why: 400 (bad input), 404 (no
-// such job or preset), 409 (not in a state that allows it).
-class RequestError : public Error {
- public:
-  RequestError(int status, const std::string& message) : Error(message), status_(status) {}
-  int status() const { return status_; }
-
- private:
-  int status_;
-};
 
 class JobService {
  public:

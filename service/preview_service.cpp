@@ -14,7 +14,7 @@
 #include "kernels/percentile.hpp"
 #include "kernels/thumbnail.hpp"
 #include "service/data_roots.hpp"
-#include "service/job_service.hpp"
+#include "service/request_error.hpp"
 #include "storage/png_image.hpp"
 
 namespace fs = std::filesystem;
@@ -39,18 +39,6 @@ FileStamp stamp_of(const fs::path& file) {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The parameters' errors against this scan (make_plan's, the reader's) are the request's.
-template <class Work>
-auto as_request_error(Work work) {
-  try {
-    return work();
-  } catch (const RequestError&) {
-    throw;
-  } catch (const Error& e) {
-    throw RequestError(400, e.what());
-  }
 }
 
 // Each session holds its scan file open: a bound on them however little they keep.

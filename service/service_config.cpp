@@ -153,6 +153,30 @@ class ConfigReader {
     return value.get<std::int64_t>();
   }
 
+  // A size in bytes: "8G", "512M", "1.5GiB" (binary units), or a number of bytes; with
+  // `zero_means`, 0 too (and then what it means, for the message). The range is checked after.
+  std::int64_t memory_size(const json& value, const std::string& key, const char* zero_means = nullptr) const {
+    const std::string or_zero = zero_means ? fmt::format(", or 0 ({})", zero_means) : "";
+    if (value.is_string()) {
+      const std::string text = value.get<std::string>();
+      std::int64_t bytes = 0;
+      wrapped([&] {
+        try {
+          bytes = zero_means && text == "0" ? 0 : parse_memory_size(text);
+        } catch (const Error& e) {
+          fail("{}: {}", key, e.what());
+        }
+      });
+      return bytes;
+    }
+    if (!value.is_number_integer())
+      bad(key, fmt::format("must be a size such as \"8G\" or \"512M\", a number of bytes{}", or_zero));
+    // A uint64 above INT64_MAX would wrap to a negative size.
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxMemoryBudget))
+      bad(key, fmt::format("= {} bytes is out of range (at most 1 PiB)", value.dump()));
+    return value.get<std::int64_t>();
+  }
+
   // Relative paths are relative to the config file's folder, whoever started the service where.
   fs::path path(const json& value, const std::string& key) const {
     const fs::path text = string(value, key);
@@ -402,45 +426,11 @@ ServiceConfig load_config(const fs::path& file) {
     config.concurrent_jobs =
         static_cast<int>(reader.integer(root["concurrent_jobs"], "concurrent_jobs", kConcurrentJobs));
   if (root.contains("memory_budget")) {
-    const auto& value = root["memory_budget"];
-    if (value.is_string()) {
-      const std::string text = value.get<std::string>();
-      reader.wrapped([&] {
-        try {
-          config.memory_budget = text == "0" ? 0 : parse_memory_size(text);
-        } catch (const Error& e) {
-          fail("memory_budget: {}", e.what());
-        }
-      });
-    } else if (value.is_number_integer()) {
-      // A uint64 above INT64_MAX would wrap to a negative budget.
-      if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxMemoryBudget))
-        reader.bad("memory_budget", fmt::format("= {} bytes is out of range [1 MiB, 1 PiB] or 0", value.dump()));
-      config.memory_budget = value.get<std::int64_t>();
-    } else {
-      reader.bad("memory_budget",
-                 "must be a size such as \"8G\" or \"512M\", a number of bytes, or 0 (half the available memory)");
-    }
+    config.memory_budget = reader.memory_size(root["memory_budget"], "memory_budget", "half the available memory");
     reader.wrapped([&] { check_memory_budget("memory_budget", config.memory_budget); });
   }
   if (root.contains("preview_cache_bytes")) {
-    const auto& value = root["preview_cache_bytes"];
-    if (value.is_string()) {
-      const std::string text = value.get<std::string>();
-      reader.wrapped([&] {
-        try {
-          config.preview_cache_bytes = parse_memory_size(text);
-        } catch (const Error& e) {
-          fail("preview_cache_bytes: {}", e.what());
-        }
-      });
-    } else if (value.is_number_integer()) {
-      if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxMemoryBudget))
-        reader.bad("preview_cache_bytes", fmt::format("= {} bytes is out of range [16 MiB, 1 PiB]", value.dump()));
-      config.preview_cache_bytes = value.get<std::int64_t>();
-    } else {
-      reader.bad("preview_cache_bytes", "must be a size such as \"2G\" or \"512M\", or a number of bytes");
-    }
+    config.preview_cache_bytes = reader.memory_size(root["preview_cache_bytes"], "preview_cache_bytes");
     reader.wrapped([&] { check_preview_cache("preview_cache_bytes", config.preview_cache_bytes); });
   }
   if (root.contains("log_level")) {
