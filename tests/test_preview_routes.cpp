@@ -202,3 +202,29 @@ TEST_F(PreviewRoutes, AFileChangedOnDiskIsReadAgain) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(PreviewRoutes, SessionsBeyondTheCacheAreDroppedLeastRecentlyUsedFirst) {
+  tomo::PreviewRequest request;
+  request.input = scan_;
+  request.params = tomo::default_params();
+  // A cache of one byte keeps only the session just used (never dropped by its own request).
+  tomo::PreviewService tight({fs::canonical(dir_ / "data")}, 1, 1);
+  for (int row : {0, 1, 2}) {
+    request.row = row;
+    EXPECT_EQ(tight.preview(request, false).row, row);
+    EXPECT_EQ(tight.sessions(), 1u);
+  }
+  tomo::PreviewService roomy({fs::canonical(dir_ / "data")}, std::int64_t{1} << 30, 1);
+  for (int row : {0, 1, 2}) {
+    request.row = row;
+    roomy.preview(request, false);
+  }
+  EXPECT_EQ(roomy.sessions(), 3u);
+  EXPECT_GT(roomy.cached_bytes(), 0);
+  request.row = 1;
+  EXPECT_EQ(roomy.preview(request, false).reused, tomo::PreviewReuse::slice) << "row 1's session was kept";
+}
+
+}  // namespace
