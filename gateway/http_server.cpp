@@ -11,6 +11,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -53,12 +54,21 @@ constexpr std::size_t read_chunk_bytes = 16 * 1024;
 constexpr std::chrono::milliseconds accept_retry_delay{100};
 
 // What every session of one server shares; it outlives the io threads.
+// Closed when the server stops: what another thread sends a WebSocket client afterwards (the
+// service still publishes while it shuts down) is dropped instead of reaching an io_context
+// being destroyed.
+struct SendGate {
+  std::shared_mutex mutex;
+  bool open = true;
+};
+
 struct ServerState {
   HttpHandler handler;
   HttpLimits limits;
   std::optional<WebSocketEndpoint> websocket;
   std::function<bool(const HttpRequest&)> slow;  // which requests go to slow_pool
   net::thread_pool* slow_pool = nullptr;         // owned by the server, stopped after the io threads
+  std::shared_ptr<SendGate> gate = std::make_shared<SendGate>();
 };
 
 // The parser's own errors (a bad method, version, header, chunk...): the client sent something that
@@ -120,7 +130,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  private:
   void open() {
     std::weak_ptr<WebSocketSession> weak = weak_from_this();
-    const auto send = [weak](const WebSocketEndpoint::Message& message) {
+    const auto send = [weak, gate = state_->gate](const WebSocketEndpoint::Message& message) {
+      const std::shared_lock open(gate->mutex);
+      if (!gate->open) return;
       if (const auto self = weak.lock())
         net::post(self->ws_.get_executor(), [self, message] { self->enqueue(message); });
     };
@@ -441,6 +453,10 @@ class HttpServer::Impl {
   void stop() {
     std::lock_guard lock(stop_mutex_);
     if (!io_) return;
+    {
+      const std::unique_lock closing(state_->gate->mutex);
+      state_->gate->open = false;
+    }
     io_->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
