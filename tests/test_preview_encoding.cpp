@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/error.hpp"
+#include "kernels/percentile.hpp"
 #include "kernels/slice_statistics.hpp"
 #include "kernels/thumbnail.hpp"
 #include "storage/base64.hpp"
@@ -95,6 +99,38 @@ TEST(Thumbnail, AveragesWhatEachPixelCovers) {
   EXPECT_NEAR(std::accumulate(small.begin(), small.end(), 0.0) / 16, std::accumulate(image.begin(), image.end(), 0.0) / 100, 1e-4);
   EXPECT_EQ(tomo::thumbnail(image, n, n), image);
   EXPECT_THROW(tomo::thumbnail(image, n, 11), tomo::Error);
+}
+
+}  // namespace
+
+namespace {
+
+// The nearest-rank percentile by sorting the finite values: what tomo::percentile must equal.
+float sorted_percentile(std::vector<float> values, double fraction) {
+  std::erase_if(values, [](float v) { return !std::isfinite(v); });
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1))];
+}
+
+TEST(Percentile, EqualsTheNearestRankOfTheSortedFiniteValues) {
+  std::mt19937 random(7);
+  std::normal_distribution<float> noise(0.02f, 0.01f);
+  std::vector<float> slice(200'000);
+  for (float& v : slice) v = noise(random);
+  slice[17] = 1e6f;  // hot pixels put nearly everything into one bin of the first pass
+  slice[99] = -3e5f;
+  slice[1234] = std::numeric_limits<float>::quiet_NaN();
+  slice[4321] = std::numeric_limits<float>::infinity();
+  for (double fraction : {0.0, 0.005, 0.25, 0.5, 0.995, 1.0})
+    EXPECT_EQ(tomo::percentile(slice, fraction), sorted_percentile(slice, fraction)) << fraction;
+
+  std::vector<float> steps(10'000);
+  for (std::size_t i = 0; i < steps.size(); ++i) steps[i] = static_cast<float>(i % 7);  // many equal values
+  for (double fraction : {0.005, 0.5, 0.995}) EXPECT_EQ(tomo::percentile(steps, fraction), sorted_percentile(steps, fraction));
+  EXPECT_EQ(tomo::percentile(std::vector<float>(50, 2.5f), 0.9), 2.5f);
+  EXPECT_EQ(tomo::percentile(std::vector<float>{std::nanf("")}, 0.5), 0.0f);
+  EXPECT_EQ(tomo::percentile(std::vector<float>{}, 0.5), 0.0f);
 }
 
 }  // namespace
