@@ -170,6 +170,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
             j.set_sample(edited.sample());
             j.set_priority(edited.priority());
             j.set_follow(edited.follow());
+            *j.mutable_live_rows() = edited.live_rows();
             // New parameters or places: a new run from scratch (the old output is overwritten).
             if (!same_output) {
               forget_written_slabs(j);

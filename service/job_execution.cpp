@@ -148,6 +148,10 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, Ev
     planned = true;
     expected_projections = plan.plan.projections.empty() ? 0 : plan.plan.projections.back() + 1;
     used_projections = static_cast<int>(plan.plan.projections.size());
+    for (const int row : job.live_rows())
+      if (job.follow() && (row < plan.plan.rows.begin || row >= plan.plan.rows.end))
+        spdlog::warn("live row {} is outside the rows reconstructed ({}:{}): the live view leaves it out", row,
+                     plan.plan.rows.begin, plan.plan.rows.end);
     raw_bytes_per_row = static_cast<std::int64_t>(plan.plan.projections.size()) * plan.plan.columns.size() *
                         plan.params.binning() * sample_bytes(plan.dtype);
     // The slabs are fixed at the first run: a resumed run must cut the scan the same way. An
@@ -191,6 +195,7 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, Ev
   live_views.forget(id);
   if (job.follow()) {
     options.live_every = kLiveEvery;
+    options.live_rows.assign(job.live_rows().begin(), job.live_rows().end());
     options.on_live_slice = [&](int row, int added, int width, std::span<const float> values) {
       const bool complete = added >= used_projections;
       {

@@ -160,6 +160,8 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   if (!submission.has_input() || submission.input().empty()) throw RequestError(400, "a job needs an input scan");
   if (!submission.has_output() || submission.output().empty()) throw RequestError(400, "a job needs an output folder");
   const bool follow = submission.has_follow() && submission.follow();
+  const std::vector<int> live_rows(submission.live_rows().begin(), submission.live_rows().end());
+  as_request_error([&] { check_live_rows("live_rows", live_rows); });
   Job job;
   as_request_error([&] {
     // A scan followed live may not exist yet.
@@ -184,6 +186,7 @@ Job JobService::make_job(const JobSubmission& submission, const std::string& rul
   job.set_owner(submission.owner());
   job.set_rule(rule);
   if (submission.has_hold() && submission.hold()) job.set_state(Job::held);
+  job.mutable_live_rows()->Assign(live_rows.begin(), live_rows.end());
   return job;
 }
 
@@ -221,6 +224,7 @@ Job JobService::edit(std::uint64_t id, const JobSubmission& changes) {
   edited.set_priority(changes.has_priority() ? changes.priority() : current.priority());
   edited.set_follow(changes.has_follow() ? changes.follow() : current.follow());
   edited.set_owner(current.owner());
+  *edited.mutable_live_rows() = changes.live_rows_size() > 0 ? changes.live_rows() : current.live_rows();
   Job job = make_job(edited, current.rule());
   job.set_preset(changes.has_preset() ? changes.preset() : current.preset());
   actors_->ask(actors::edit_atom::value, id, job.SerializeAsString());
@@ -257,6 +261,7 @@ Job JobService::duplicate(std::uint64_t id) {
   fresh.set_preset(copy.preset());
   fresh.set_priority(copy.priority());
   fresh.set_follow(copy.follow());
+  *fresh.mutable_live_rows() = copy.live_rows();
   // A copy of a job being prepared in the batch is prepared too; any other runs at once.
   if (copy.state() == Job::held) fresh.set_state(Job::held);
   return queue(fresh);
@@ -358,6 +363,7 @@ void JobService::watch_once() {
         submission.set_preset(rule.preset);  // "default" too: the configuration always seeds it
         submission.set_priority(rule.priority);
         submission.set_follow(rule.live);
+        submission.mutable_live_rows()->Assign(rule.live_rows.begin(), rule.live_rows.end());
         const Job job = queue(make_job(submission, rule.name));
         spdlog::info("job {}: made by watch rule '{}' for {}{}", job.id(), rule.name, scan,
                      rule.live ? ", reconstructed as it is acquired" : "");

@@ -39,6 +39,7 @@ constexpr Range kWorkerThreads{0, 1024, "0 = all cores"};
 constexpr Range kWatchPollMs{50, 60000, "milliseconds between looks at the watched folders"};
 constexpr Range kStallTimeoutS{1, 86400, "seconds an acquisition may be silent before it is an incomplete scan"};
 constexpr Range kPriority{-1000, 1000, "higher is scheduled sooner"};
+constexpr Range kLiveRow{0, 1 << 20, "a row of the scan, as slice numbers count them"};
 constexpr std::int64_t kMinMemoryBudget = std::int64_t{1} << 20;
 constexpr std::int64_t kMaxMemoryBudget = std::int64_t{1} << 50;
 
@@ -46,7 +47,8 @@ const std::vector<std::string> kTopKeys = {"listen",          "data_roots",     
                                            "concurrent_jobs", "memory_budget",   "log_level", "log_file",
                                            "web_root",        "watch_poll_ms",   "stall_timeout_s", "presets",   "watch",
                                            "preview_cache_bytes"};
-const std::vector<std::string> kRuleKeys = {"name", "pattern", "preset", "output", "when", "priority"};
+const std::vector<std::string> kRuleKeys = {"name", "pattern", "preset", "output", "when", "priority", "live_rows"};
+constexpr std::size_t kMaxLiveRows = 8;
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 
 std::string join(const std::vector<std::string>& items) {
@@ -238,6 +240,13 @@ WatchRule read_rule(const ConfigReader& reader, const json& value, std::size_t i
   }
   if (value.contains("priority"))
     rule.priority = static_cast<int>(reader.integer(value.at("priority"), where + ".priority", kPriority));
+  if (value.contains("live_rows")) {
+    const json& rows = reader.array(value.at("live_rows"), where + ".live_rows");
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      rule.live_rows.push_back(
+          static_cast<int>(reader.integer(rows[i], fmt::format("{}.live_rows[{}]", where, i), kLiveRow)));
+    reader.wrapped([&] { check_live_rows(where + ".live_rows", rule.live_rows); });
+  }
   return rule;
 }
 
@@ -466,6 +475,11 @@ ServiceConfig load_config(const fs::path& file) {
 
   reader.wrapped([&] { check_config(config); });
   return config;
+}
+
+void check_live_rows(const std::string& what, const std::vector<int>& rows) {
+  if (rows.size() > kMaxLiveRows) fail("{} names {} rows; a live view shows at most {}", what, rows.size(), kMaxLiveRows);
+  for (const int row : rows) check_range(what, row, kLiveRow);
 }
 
 // Preset and rule names end up in URLs, job records, log lines and ({rule}) folder names.

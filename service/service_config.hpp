@@ -21,6 +21,7 @@ struct WatchRule {
   std::string output;   // output folder template, e.g. "{root}/reconstructions/{sample}" (watch_rules.hpp)
   bool live = false;    // true: a job at once, reconstructed as the scan is acquired; false: when complete
   int priority = 0;     // higher is scheduled sooner; [-1000, 1000]
+  std::vector<int> live_rows;  // rows of the live view of its live jobs; none: the middle one
 };
 
 struct ServiceConfig {
@@ -63,6 +64,11 @@ std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& te
 // the database folder's parent exists (database made absolute), rule patterns lie under a data
 // root, presets named by rules exist. Throws tomo::Error naming the key.
 void check_config(ServiceConfig& config);
+
+// The rows of a live view (WatchRule::live_rows, a job's live_rows): at most 8 (each is a slice
+// encoded and sent a few times a second), each a row number >= 0; tomo::Error starting with
+// `what` otherwise. Rows beyond the scan are said in the job's log when it is planned.
+void check_live_rows(const std::string& what, const std::vector<int>& rows);
 
 // A preset or rule name: letters, digits, '-', '_' and '.' (it ends up in URLs and folder names);
 // tomo::Error starting with `what` otherwise.

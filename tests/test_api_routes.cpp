@@ -145,6 +145,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"FolderNotAbsolute", "GET", "/api/files?path=..%2F..", "", 400, "must be an absolute path"},
         BadRequest{"SummaryWithoutAPath", "GET", "/api/scans/summary", "", 400, "path="},
         BadRequest{"SummaryOutsideTheRoots", "GET", "/api/scans/summary?path=/etc/hostname", "", 400, "outside the data roots"},
+        BadRequest{"TooManyLiveRows", "POST", "/api/jobs", R"({"input": "/x", "output": "/y", "live_rows": [1,2,3,4,5,6,7,8,9]})",
+                   400, "live_rows names 9 rows; a live view shows at most 8"},
+        BadRequest{"NegativeLiveRow", "POST", "/api/jobs", R"({"input": "/x", "output": "/y", "live_rows": [-1]})", 400,
+                   "live_rows = -1 is out of range"},
         BadRequest{"HoldNotABoolean", "POST", "/api/jobs", R"({"hold": [true]})", 400, "hold"}),
     [](const auto& test) { return std::string(test.param.name); });
 

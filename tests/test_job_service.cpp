@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -437,6 +438,33 @@ TEST(JobService, ALiveWatchRuleFollowsAScanAsItIsAcquired) {
     finished.insert(finished.end(), b.pixels.begin(), b.pixels.end());
   }
   EXPECT_LT(tomo::test::relative_error(followed, finished), 1e-5);
+}
+
+// A job's live view shows the rows it names; a row beyond the scan is said in its log.
+TEST(JobService, ALiveViewShowsTheChosenRows) {
+  const auto dir = tomo::test::scratch_dir("live_rows");
+  fs::create_directories(dir / "incoming");
+  tomo::setup_service_logging("info", {});  // what takes the pipeline's lines into the job's log
+  tomo::JobService service(config_for(dir));
+  EventRecorder recorder(service.events());
+  const fs::path scan = fs::canonical(dir / "incoming") / "acquired.h5";
+  tomo::JobSubmission live = submission(scan, dir / "out");
+  live.set_follow(true);
+  for (const int row : {1, 6, 99}) live.add_live_rows(row);
+  const Job job = service.submit(live);
+  const auto acquisition = run_tomoedge(fmt::format(
+      "simulate --stream --rate 400 --out {} --projections 160 --rows 8 --columns 48 --seed 4 --no-truth", scan.string()));
+  ASSERT_EQ(acquisition.exit_code, 0) << acquisition.output;
+  const Job done = wait_for_end(service, job.id());
+  ASSERT_EQ(done.state(), Job::done) << done.error();
+  EXPECT_EQ(std::vector<int>(done.live_rows().begin(), done.live_rows().end()), (std::vector<int>{1, 6, 99}));
+  std::set<int> rows;
+  for (const auto& view : recorder.of_type("live_slice")) rows.insert(view.at("row").get<int>());
+  EXPECT_EQ(rows, (std::set<int>{1, 6}));
+  EXPECT_EQ(service.live_view(job.id()).at("slices").size(), 2u);
+  bool said = false;
+  for (const auto& line : done.log()) said |= line.message().find("live row 99 is outside the rows reconstructed") != std::string::npos;
+  EXPECT_TRUE(said) << "the job's log does not say that row 99 is left out: " << done.DebugString();
 }
 
 // What the pipeline logs while it runs a job carries the job's id and lands in the job's record.

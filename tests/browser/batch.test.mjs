@@ -118,3 +118,22 @@ test('cancel a job that waits for its scan', async () => {
   await page.waitForSelector(`${row(job.id)}[data-state=cancelled]`, { timeout: 30000 });
   assert.deepEqual(page.errors, []);
 });
+
+test('a job that follows its acquisition gets the live rows typed in the dialog', async () => {
+  const page = await openPage(browser, service.url, '#/batch');
+  await page.click('#job-add');
+  await page.fill('#job-input', path.join(service.root, 'incoming', 'chosen.h5'));
+  await page.fill('#job-output', path.join(service.root, 'recon', 'chosen'));
+  await page.check('#job-follow');
+  await page.fill('#job-live-rows', '2, x');
+  await page.click('#job-save');
+  assert.match(await (await page.waitForSelector('[data-testid=job-form-error]')).textContent(), /row numbers/);
+  await page.fill('#job-live-rows', '2, 5');
+  await page.click('#job-save');
+  await page.waitForSelector('[data-testid=job-form]', { state: 'detached' });
+  const { jobs } = await api(service.url, 'GET', '/api/jobs?view=summary');
+  const chosen = jobs.find((j) => j.input.endsWith('chosen.h5'));
+  assert.deepEqual(chosen.live_rows, [2, 5]);
+  assert.equal(chosen.state, 'held');
+  assert.deepEqual(page.errors, []);
+});

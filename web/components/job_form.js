@@ -14,6 +14,7 @@ export function JobForm({ job, presets, onDone, onCancel }) {
   const [fields, setFields] = useState({
     input: job?.input ?? '', output: job?.output ?? '', sample: job?.sample ?? '', preset: job?.preset ?? '',
     priority: job?.priority ?? 0, follow: job?.follow ?? false, hold: true,
+    liveRows: (job?.live_rows ?? []).join(', '),
   });
   const [overrides, setOverrides] = useState({});
   const [error, setError] = useState('');
@@ -29,6 +30,13 @@ export function JobForm({ job, presets, onDone, onCancel }) {
   const save = async (event) => {
     event.preventDefault();
     const priority = Number(fields.priority);
+    // "4, 8, 12" -> [4, 8, 12]; the service checks the rows themselves.
+    const liveRows = fields.liveRows.split(/[\s,;]+/).filter((t) => t !== '');
+    if (liveRows.some((t) => !/^\d+$/.test(t))) {
+      setError(`Live rows must be row numbers separated by commas, not "${fields.liveRows}"`);
+      return;
+    }
+    const live_rows = liveRows.map(Number);
     try {
       const sentAt = now();
       let saved;
@@ -37,12 +45,14 @@ export function JobForm({ job, presets, onDone, onCancel }) {
         for (const k of ['input', 'output', 'sample', 'follow']) if (fields[k] !== job[k]) changes[k] = fields[k];
         if (priority !== job.priority) changes.priority = priority;
         if (fields.preset !== (job.preset ?? '')) changes.preset = fields.preset;
+        if (live_rows.join(',') !== (job.live_rows ?? []).join(',')) changes.live_rows = live_rows;
         const p = changedParams(params, { ...DEFAULTS, ...job.params });
         if (Object.keys(p).length) changes.params = p;
         saved = Object.keys(changes).length ? await api.edit(job.id, changes) : job;
       } else {
         const submission = { input: fields.input, output: fields.output, priority, follow: fields.follow,
           params: changedParams(params, base), hold: fields.hold };
+        if (live_rows.length) submission.live_rows = live_rows;
         if (fields.sample) submission.sample = fields.sample;
         if (fields.preset) submission.preset = fields.preset;
         saved = await api.submit(submission);
@@ -72,6 +82,10 @@ export function JobForm({ job, presets, onDone, onCancel }) {
           <input id="job-priority" type="number" min="-1000" max="1000" step="1" value=${fields.priority} onInput=${set('priority')} />
           <label for="job-follow">Follow the acquisition (live)</label>
           <input id="job-follow" type="checkbox" checked=${fields.follow} onChange=${set('follow')} />
+          ${fields.follow && html`
+            <label for="job-live-rows">Live rows (shown as they sharpen)</label>
+            <input id="job-live-rows" type="text" value=${fields.liveRows} onInput=${set('liveRows')} placeholder="the middle row"
+              inputmode="numeric" spellcheck=${false} />`}
           ${!editing && html`
             <label for="job-hold">Hold (run it later)</label>
             <input id="job-hold" type="checkbox" checked=${fields.hold} onChange=${set('hold')} />`}
