@@ -100,6 +100,51 @@ std::int64_t sample_bytes(const std::string& dtype) {
   return 4;
 }
 
+// The live view of a job followed while its scan is acquired: each chosen row's slice as it
+// sharpens, as a PNG in a "live_slice" event and kept for clients that come later (LiveViews).
+// Encoding a 2048² slice takes ~0.1 s on the live reconstructor's thread, and a browser need not
+// redraw more often: a row goes out at most twice a second, and always once complete.
+class LiveViewPublisher {
+ public:
+  static constexpr int kEvery = 16;  // projections between snapshots of a live slab
+
+  LiveViewPublisher(EventHub& events, LiveViews& views, std::uint64_t id)
+      : events_(events), views_(views), id_(id), id_text_(std::to_string(id)) {
+    views_.forget(id_);  // a job run again starts its view afresh
+  }
+
+  // Row `row` after `added` of the `expected` projections; called by live slabs on their threads.
+  void publish(int row, int added, int expected, int width, std::span<const float> values) {
+    if (!due(row, added >= expected)) return;
+    const SliceStatistics statistics = slice_statistics(values, width, 1.0f);
+    const std::string png = encode_grey_png(grey_levels(values, statistics.low, statistics.high), width, width);
+    nlohmann::json view{{"type", "live_slice"}, {"id", id_text_},      {"row", row},
+                        {"projections", added}, {"expected", expected}, {"width", width},
+                        {"window", {statistics.low, statistics.high}}, {"png", png_data_url(png)}};
+    events_.publish(view);
+    views_.put(id_, row, std::move(view));
+  }
+
+ private:
+  static constexpr auto kMinInterval = std::chrono::milliseconds(500);
+
+  bool due(int row, bool complete) {
+    const std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    auto& sent = sent_[row];
+    if (!complete && now - sent < kMinInterval) return false;
+    sent = now;
+    return true;
+  }
+
+  EventHub& events_;
+  LiveViews& views_;
+  std::uint64_t id_;
+  std::string id_text_;  // 64-bit ids are strings in the API's JSON
+  std::mutex mutex_;
+  std::map<int, std::chrono::steady_clock::time_point> sent_;  // by row
+};
+
 }  // namespace
 
 void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, EventHub& events, LiveViews& live_views,
@@ -186,32 +231,12 @@ void execute_job(JobStore& store, JobRunner& runner, ServiceMetrics& metrics, Ev
     progress_sent = now;
     events.publish({{"type", "progress"}, {"id", id_text}, {"written", written}, {"total", total}});
   };
-  // The live view: the middle slice as it sharpens, a few times a second at most (encoding a
-  // 2048² slice takes ~0.1 s on the live reconstructor's thread), and always once complete.
-  constexpr int kLiveEvery = 16;  // projections between snapshots
-  constexpr auto kLiveViewEvery = std::chrono::milliseconds(500);
-  std::mutex live_sent_mutex;  // live slabs call from their own threads
-  std::map<int, std::chrono::steady_clock::time_point> live_sent;  // by row
-  live_views.forget(id);
+  LiveViewPublisher live_view(events, live_views, id);
   if (job.follow()) {
-    options.live_every = kLiveEvery;
+    options.live_every = LiveViewPublisher::kEvery;
     options.live_rows.assign(job.live_rows().begin(), job.live_rows().end());
-    options.on_live_slice = [&](int row, int added, int width, std::span<const float> values) {
-      const bool complete = added >= used_projections;
-      {
-        std::lock_guard lock(live_sent_mutex);
-        const auto now = std::chrono::steady_clock::now();
-        auto& sent = live_sent[row];
-        if (!complete && now - sent < kLiveViewEvery) return;
-        sent = now;
-      }
-      const SliceStatistics statistics = slice_statistics(values, width, 1.0f);
-      const std::string png = encode_grey_png(grey_levels(values, statistics.low, statistics.high), width, width);
-      nlohmann::json view{{"type", "live_slice"},   {"id", id_text},      {"row", row},
-                          {"projections", added},   {"expected", used_projections}, {"width", width},
-                          {"window", {statistics.low, statistics.high}}, {"png", png_data_url(png)}};
-      events.publish(view);
-      live_views.put(id, row, std::move(view));
+    options.on_live_slice = [&live_view, &used_projections](int row, int added, int width, std::span<const float> values) {
+      live_view.publish(row, added, used_projections, width, values);
     };
   }
   double scan_complete = 0;
