@@ -72,6 +72,10 @@ tomo::JobSubmission submission(const fs::path& input, const fs::path& output, co
   return s;
 }
 
+// What a change that queues a job answers: the scheduler may have started it by the time the
+// answer is read.
+bool queued_or_running(Job::State state) { return state == Job::queued || state == Job::running; }
+
 bool ended(Job::State state) { return state == Job::done || state == Job::failed || state == Job::cancelled; }
 
 Job wait_until(tomo::JobService& service, std::uint64_t id, const std::function<bool(const Job&)>& condition,
@@ -119,7 +123,7 @@ TEST(JobService, ASubmittedJobIsReconstructedAsReconWould) {
 
   tomo::JobService service(config_for(dir));
   const Job queued = service.submit(submission(scan, dir / "out"));
-  EXPECT_EQ(queued.state(), Job::queued);
+  EXPECT_TRUE(queued_or_running(queued.state())) << tomo::to_string(queued.state());
   EXPECT_EQ(queued.sample(), "scan");
   const Job job = wait_for_end(service, queued.id());
   ASSERT_EQ(job.state(), Job::done) << job.error();
@@ -236,7 +240,7 @@ TEST(JobService, AnEditedJobRunsAgainADuplicateRunsAsItsOwnADeletedJobLeavesItsO
   changes.mutable_params()->set_filter("cosine");
   changes.set_priority(4);
   const Job edited = service.edit(id, changes);
-  EXPECT_EQ(edited.state(), Job::queued);
+  EXPECT_TRUE(queued_or_running(edited.state())) << tomo::to_string(edited.state());
   EXPECT_EQ(edited.params().filter(), "cosine");
   EXPECT_EQ(edited.params().method(), "fbp");  // the rest as it was
   EXPECT_EQ(edited.priority(), 4);
@@ -508,11 +512,11 @@ TEST(JobService, AHeldJobWaitsUntilItIsRunAndEveryChangeIsAnEvent) {
   EXPECT_NE(tomo::test::error_of([&] { service.cancel(job.id()); }).find("only a queued or running job can be cancelled"),
             std::string::npos);
 
-  EXPECT_EQ(service.run(job.id()).state(), Job::queued);
+  EXPECT_TRUE(queued_or_running(service.run(job.id()).state()));
   const Job done = wait_for_end(service, job.id());
   ASSERT_EQ(done.state(), Job::done) << done.error();
   // A done job runs again, from scratch, when asked.
-  EXPECT_EQ(service.run(job.id()).state(), Job::queued);
+  EXPECT_TRUE(queued_or_running(service.run(job.id()).state()));
   ASSERT_EQ(wait_for_end(service, job.id()).state(), Job::done);
   try {
     service.run(job.id() + 100);
