@@ -1,8 +1,9 @@
-// The batch page: add a job in the dialog, edit it, duplicate it, filter and sort the table,
+// The batch page: add a job in the dialog (typed, or picked with the data browser), edit it, duplicate it, filter and sort the table,
 // select all, run, cancel, delete; a job's log; the workers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { api, launchBrowser, openPage, removeDir, screenshot, simulate, startService, waitUntil } from './helpers.mjs';
 
 let browser;
@@ -135,5 +136,56 @@ test('a job that follows its acquisition gets the live rows typed in the dialog'
   const chosen = jobs.find((j) => j.input.endsWith('chosen.h5'));
   assert.deepEqual(chosen.live_rows, [2, 5]);
   assert.equal(chosen.state, 'held');
+  assert.deepEqual(page.errors, []);
+});
+
+test('add a job by browsing for its scan and output folder', async () => {
+  mkdirSync(path.join(service.root, 'results'), { recursive: true });
+  const page = await openPage(browser, service.url, '#/batch');
+  await page.click('#job-add');
+
+  // The scan, by keyboard: the browser opens on the data roots with the focus in it, Enter
+  // opens a folder, and Enter in the filter opens the first match (and saves nothing).
+  await page.click('#job-input-browse');
+  await page.waitForSelector('[data-testid=job-input-browser] [data-testid=file-browser]');
+  await waitUntil('the focus on the data root', () => page.evaluate((root) => document.activeElement?.dataset.path === root, service.root));
+  await page.keyboard.press('Enter');
+  await page.click('[data-testid=job-input-browser] [data-testid=file-raw]');
+  await page.fill('[data-testid=job-input-browser] input[type=search]', 'shell');
+  await page.press('[data-testid=job-input-browser] input[type=search]', 'Enter');
+  await page.waitForSelector('[data-testid=job-input-browser]', { state: 'detached' });
+  const scan = path.join(service.root, 'raw', 'shell.tdf');
+  assert.equal(await page.inputValue('#job-input'), scan);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'job-input');
+  // An empty output is filled as the interactive page fills it.
+  assert.equal(await page.inputValue('#job-output'), path.join(service.root, 'raw', 'reconstructions', 'shell'));
+
+  // Escape closes the browser, not the dialog.
+  await page.click('#job-output-browse');
+  await page.waitForSelector('[data-testid=job-output-browser] [data-testid=file-browser]');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=job-output-browser]', { state: 'detached' });
+  assert.ok(await page.isVisible('[data-testid=job-form]'), 'Escape in the browser closed the dialog');
+
+  // The output folder, by mouse: a folder not made yet opens the roots (quietly).
+  await page.click('#job-output-browse');
+  await page.click(`[data-testid=job-output-browser] [data-testid="file-${service.root}"]`);
+  // A scan cannot be an output folder: shown, not choosable.
+  await page.click('[data-testid=job-output-browser] [data-testid=file-raw]');
+  assert.ok(await page.isDisabled('[data-testid=job-output-browser] [data-testid="file-shell.tdf"]'));
+  await page.click('[data-testid=job-output-browser] [data-testid=files-up]');
+  await page.click('[data-testid=job-output-browser] [data-testid=file-results]');
+  await waitUntil('the results folder shown', async () => (await page.textContent('[data-testid=job-output-browser] .path')) === path.join(service.root, 'results'));
+  await page.click('[data-testid=job-output-browser] [data-testid=files-choose-folder]');
+  assert.equal(await page.inputValue('#job-output'), path.join(service.root, 'results'));
+
+  await page.click('#job-save');
+  await page.waitForSelector('[data-testid=job-form]', { state: 'detached' });
+  const { jobs } = await api(service.url, 'GET', '/api/jobs?view=summary');
+  const added = jobs.find((j) => j.output === path.join(service.root, 'results'));
+  assert.ok(added, 'no job with the browsed output folder');
+  assert.equal(added.input, scan);
+  assert.equal(added.state, 'held');
+  assert.equal(await page.$('[data-testid=messages] [data-kind=error]'), null, 'an error was shown');
   assert.deepEqual(page.errors, []);
 });

@@ -4,10 +4,14 @@ import { html } from '../html.js';
 
 export function Dialog({ title, onClose, children, testid }) {
   const ref = useRef(null);
+  // The latest onClose, not the first: what Escape means can change while the dialog is open
+  // (the job dialog's inline data browser closes first).
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const dialog = ref.current;
     dialog.showModal();
-    const cancel = (e) => { e.preventDefault(); onClose(); };
+    const cancel = (e) => { e.preventDefault(); close.current(); };
     dialog.addEventListener('cancel', cancel);
     return () => { dialog.removeEventListener('cancel', cancel); if (dialog.open) dialog.close(); };
   }, []);

@@ -1,13 +1,19 @@
 // Add or edit a batch job: where it reads and writes, its name, priority, and all its parameters
 // in the same panels as the interactive page. An edit sends only what changed (PATCH semantics:
-// parameters field by field), so the job keeps everything the user did not touch.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// parameters field by field), so the job keeps everything the user did not touch. The input scan
+// and the output folder can be typed or picked with the interactive page's data browser, shown
+// inline under the field (a dialog inside the dialog would hide the form it fills).
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { DEFAULTS, changedParams } from '../params.js';
 import { ParamPanels } from './param_panels.js';
 import { now } from '../jobs_store.js';
 import { Dialog } from './dialog.js';
+import { FileBrowser } from './file_browser.js';
+import { baseName, parentDir } from '../format.js';
+
+const stem = (path) => baseName(path).replace(/\.[^.]+$/, '');
 
 export function JobForm({ job, presets, onDone, onCancel }) {
   const editing = Boolean(job);
@@ -18,6 +24,7 @@ export function JobForm({ job, presets, onDone, onCancel }) {
   });
   const [overrides, setOverrides] = useState({});
   const [error, setError] = useState('');
+  const [browsing, setBrowsing] = useState(null); // null, 'input' or 'output'
   const preset = presets.find((p) => p.name === fields.preset);
   // What the panels start from: the job's own parameters when editing, else defaults and preset.
   const base = useMemo(() => (editing && fields.preset === (job.preset ?? '')
@@ -26,6 +33,41 @@ export function JobForm({ job, presets, onDone, onCancel }) {
   useEffect(() => setOverrides({}), [fields.preset]);
 
   const set = (key) => (e) => setFields({ ...fields, [key]: e.currentTarget.type === 'checkbox' ? e.currentTarget.checked : e.currentTarget.value });
+
+  // A pick fills its field and closes the browser; focus goes back to the field, which now says
+  // what was chosen. A scan picked into an empty output suggests the interactive page's folder.
+  const fieldRefs = { input: useRef(null), output: useRef(null) };
+  // Also what Escape (the dialog's cancel) does while a browser is open: closing the whole
+  // dialog instead would lose what was typed.
+  const closeBrowser = (key) => {
+    setBrowsing(null);
+    fieldRefs[key].current?.focus();
+  };
+  const picked = (key) => (path) => {
+    const next = { ...fields, [key]: path };
+    if (key === 'input' && !fields.output) next.output = `${parentDir(path)}/reconstructions/${stem(path)}`;
+    setFields(next);
+    closeBrowser(key);
+  };
+  // Where a browser opens: beside what the field holds, else beside the input scan, else the roots.
+  const startFolder = (key) => {
+    const own = fields[key];
+    if (own) return key === 'output' ? own : parentDir(own);
+    return fields.input ? parentDir(fields.input) : '';
+  };
+  const pathField = (key, label, pick) => html`
+    <label for=${`job-${key}`}>${label}</label>
+    <div class="with-browse">
+      <input id=${`job-${key}`} ref=${fieldRefs[key]} type="text" required value=${fields[key]} onInput=${set(key)} spellcheck=${false} />
+      <button type="button" id=${`job-${key}-browse`} aria-expanded=${browsing === key ? 'true' : 'false'} aria-controls=${`job-${key}-browser`}
+        onClick=${() => setBrowsing(browsing === key ? null : key)}>Browse…</button>
+    </div>
+    ${browsing === key && html`
+      <div class="inline-browser" id=${`job-${key}-browser`} role="group" aria-label=${`Choose the ${label.toLowerCase()}`}
+        data-testid=${`job-${key}-browser`}>
+        <${FileBrowser} pick=${pick} autoFocus selected=${fields[key]} onSelect=${picked(key)}
+          initialPath=${startFolder(key)} />
+      </div>`}`;
 
   const save = async (event) => {
     event.preventDefault();
@@ -64,13 +106,12 @@ export function JobForm({ job, presets, onDone, onCancel }) {
   };
 
   return html`
-    <${Dialog} title=${editing ? `Edit job ${job.id}` : 'Add a job'} onClose=${onCancel} testid="job-form">
+    <${Dialog} title=${editing ? `Edit job ${job.id}` : 'Add a job'} testid="job-form"
+      onClose=${browsing ? () => closeBrowser(browsing) : onCancel}>
       <form onSubmit=${save} class="job-form">
         <div class="form-grid">
-          <label for="job-input">Input scan</label>
-          <input id="job-input" type="text" required value=${fields.input} onInput=${set('input')} spellcheck=${false} />
-          <label for="job-output">Output folder</label>
-          <input id="job-output" type="text" required value=${fields.output} onInput=${set('output')} spellcheck=${false} />
+          ${pathField('input', 'Input scan', 'scan')}
+          ${pathField('output', 'Output folder', 'folder')}
           <label for="job-sample">Sample</label>
           <input id="job-sample" type="text" value=${fields.sample} onInput=${set('sample')} placeholder="the file's name" />
           <label for="job-preset">Preset</label>

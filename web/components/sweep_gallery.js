@@ -1,8 +1,9 @@
-// The centre sweep as a gallery: one thumbnail an offset; click or Enter picks one, the arrow
-// keys move between them (one tab stop for the whole gallery, as a listbox).
+// A sweep as a gallery: one thumbnail a value (centre offset or δ/β); click or Enter picks one,
+// the arrow keys move between them (one tab stop for the whole gallery, as a listbox).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { formatNumber } from '../format.js';
+import { SWEEPS } from './sweep_controls.js';
 
 export function SweepGallery({ sweep, chosen, onChoose }) {
   const [focus, setFocus] = useState(0);
@@ -15,6 +16,7 @@ export function SweepGallery({ sweep, chosen, onChoose }) {
     setFocus(best);
   }, [sweep]);
   if (!sweep) return null;
+  const name = SWEEPS[sweep.parameter]?.gallery ?? sweep.parameter;
 
   const move = (i) => {
     const n = sweep.images.length;
@@ -44,13 +46,13 @@ export function SweepGallery({ sweep, chosen, onChoose }) {
   };
 
   return html`
-    <div class="gallery" role="listbox" aria-label=${`${sweep.parameter === 'cor' ? 'Centre offset' : 'δ/β'} sweep: arrows move, Enter picks`}
+    <div class="gallery" role="listbox" aria-label=${`${name} sweep: arrows move, Enter picks`}
       ref=${listRef} onKeyDown=${onKeyDown} data-testid="sweep-gallery">
       ${sweep.images.map((im, i) => html`
         <div role="option" key=${im.value} tabindex=${i === focus ? 0 : -1} aria-selected=${im.value === chosen ? 'true' : 'false'}
           class=${`thumb ${im.value === chosen ? 'chosen' : ''}`} data-value=${im.value} data-testid="sweep-thumb"
           onClick=${() => { setFocus(i); onChoose(im.value); }}>
-          <img src=${im.png} alt=${`offset ${im.value}`} draggable="false" />
+          <img src=${im.png} alt=${`${name} ${formatNumber(im.value)}`} draggable="false" />
           <span>${formatNumber(im.value)}</span>
         </div>`)}
     </div>`;

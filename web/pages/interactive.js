@@ -14,6 +14,7 @@ import { ParamPanels } from '../components/param_panels.js';
 import { SliceView, sampleProfile } from '../components/slice_view.js';
 import { Plot, histogramData, histogramOptions, profileOptions } from '../components/plot.js';
 import { SweepGallery } from '../components/sweep_gallery.js';
+import { SweepControls, deltaBetaRange } from '../components/sweep_controls.js';
 
 const stem = (path) => baseName(path).replace(/\.[^.]+$/, '');
 
@@ -29,7 +30,8 @@ export function InteractivePage({ query }) {
   const [busy, setBusy] = useState(false);
   const [profileLine, setProfileLine] = useState(null);
   const [profile, setProfile] = useState(null);
-  const [sweepRange, setSweepRange] = useState({ from: -5, to: 5, step: 1 });
+  const [sweepParameter, setSweepParameter] = useState('cor'); // 'cor' or 'delta-beta', as the service names them
+  const [sweepRanges, setSweepRanges] = useState({ cor: { from: -5, to: 5, step: 1 }, 'delta-beta': deltaBetaRange(0) });
   const [sweep, setSweep] = useState(null);
   const [sweeping, setSweeping] = useState(false);
   const [output, setOutput] = useState('');
@@ -126,14 +128,29 @@ export function InteractivePage({ query }) {
   const histOptions = useMemo(() => histogramOptions(() => windowRef.current, change('userWindow', setUserWindow)), []);
   const histData = useMemo(() => histogramData(preview?.histogram), [preview?.seq]);
 
+  // Switching to δ/β proposes values around the δ/β in force (it may have changed since the last
+  // δ/β sweep); the centre's range is relative to the offset in force, so it is kept.
+  const chooseSweep = (parameter) => {
+    if (parameter === 'delta-beta') setSweepRanges({ ...sweepRanges, [parameter]: deltaBetaRange(params.delta_over_beta) });
+    setSweepParameter(parameter);
+  };
   const runSweep = () => {
     setSweeping(true);
-    const cor = Number(params.cor_offset) || 0;
-    const body = { ...requestBody(), parameter: 'cor', from: cor + Number(sweepRange.from), to: cor + Number(sweepRange.to), step: Number(sweepRange.step),
+    const range = sweepRanges[sweepParameter];
+    const shift = sweepParameter === 'cor' ? Number(params.cor_offset) || 0 : 0;
+    // A δ/β sweep with phase retrieval off is sent as is: the service's 400 says what to set.
+    const body = { ...requestBody(), parameter: sweepParameter, from: shift + Number(range.from), to: shift + Number(range.to), step: Number(range.step),
       // Thumbnails no larger than the slice: the service refuses to upscale.
       size: Math.min(192, preview?.width ?? summary?.columns ?? 192) };
-    api.sweep(body).then(setSweep, notifyError).finally(() => setSweeping(false));
+    const phaseMethod = params.phase_method;
+    api.sweep(body).then((answer) => setSweep({ ...answer, phaseMethod }), notifyError).finally(() => setSweeping(false));
   };
+  // A δ/β picked while phase retrieval is off (turned off after the sweep) turns it back on with
+  // the method the thumbnails were made with, so the slice looks like the thumbnail picked.
+  const phaseOff = !params.phase_method || params.phase_method === 'none';
+  const chooseSwept = (value) => (sweep.parameter === 'cor' ? onParams({ cor_offset: value })
+    : onParams({ delta_over_beta: value, ...(phaseOff ? { phase_method: sweep.phaseMethod } : {}) }));
+  const sweptValue = sweep?.parameter === 'cor' ? params.cor_offset : phaseOff ? undefined : params.delta_over_beta;
   const findCentre = () => {
     setSweeping(true);
     api.centre({ ...requestBody(), method: 'registration' }).then((answer) => {
@@ -211,19 +228,11 @@ export function InteractivePage({ query }) {
         </div>
 
         <section class="sweep" aria-labelledby="sweep-title">
-          <h2 id="sweep-title">Centre of rotation</h2>
-          <div class="sweep-controls">
-            <label for="sweep-from">From</label>
-            <input id="sweep-from" type="number" step="0.5" value=${sweepRange.from} onInput=${(e) => setSweepRange({ ...sweepRange, from: e.currentTarget.value })} />
-            <label for="sweep-to">to</label>
-            <input id="sweep-to" type="number" step="0.5" value=${sweepRange.to} onInput=${(e) => setSweepRange({ ...sweepRange, to: e.currentTarget.value })} />
-            <label for="sweep-step">step</label>
-            <input id="sweep-step" type="number" step="0.1" min="0.1" value=${sweepRange.step} onInput=${(e) => setSweepRange({ ...sweepRange, step: e.currentTarget.value })} />
-            <span class="hint">px around the offset in force</span>
-            <button type="button" id="sweep-run" onClick=${runSweep} disabled=${!scan || sweeping}>Sweep the centre</button>
-            <button type="button" id="centre-auto" onClick=${findCentre} disabled=${!scan || sweeping}>Find automatically</button>
-          </div>
-          <${SweepGallery} sweep=${sweep} chosen=${params.cor_offset} onChoose=${(value) => onParams({ cor_offset: value })} />
+          <h2 id="sweep-title">Centre of rotation and δ/β</h2>
+          <${SweepControls} parameter=${sweepParameter} onParameter=${chooseSweep} range=${sweepRanges[sweepParameter]}
+            onRange=${(range) => setSweepRanges({ ...sweepRanges, [sweepParameter]: range })} params=${params}
+            busy=${sweeping} disabled=${!scan} onSweep=${runSweep} onFindCentre=${findCentre} />
+          <${SweepGallery} sweep=${sweep} chosen=${sweptValue} onChoose=${chooseSwept} />
         </section>
       </section>
 
