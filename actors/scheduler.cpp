@@ -163,14 +163,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::stateful_pointer<sched
           const Job stored = st.store->update(id, [&](Job& j) {
             const bool same_output = j.params().SerializeAsString() == edited.params().SerializeAsString() &&
                                      j.input() == edited.input() && j.output() == edited.output();
-            j.set_input(edited.input());
-            j.set_output(edited.output());
-            *j.mutable_params() = edited.params();
-            j.set_preset(edited.preset());
-            j.set_sample(edited.sample());
-            j.set_priority(edited.priority());
-            j.set_follow(edited.follow());
-            *j.mutable_live_rows() = edited.live_rows();
+            copy_submitted(edited, j);
             // New parameters or places: a new run from scratch (the old output is overwritten).
             if (!same_output) {
               forget_written_slabs(j);

@@ -253,15 +253,7 @@ Job JobService::retry(std::uint64_t id) {
 Job JobService::duplicate(std::uint64_t id) {
   Job copy = job(id);
   Job fresh;
-  fresh.set_owner(copy.owner());
-  fresh.set_sample(copy.sample());
-  fresh.set_input(copy.input());
-  fresh.set_output(copy.output());
-  *fresh.mutable_params() = copy.params();
-  fresh.set_preset(copy.preset());
-  fresh.set_priority(copy.priority());
-  fresh.set_follow(copy.follow());
-  *fresh.mutable_live_rows() = copy.live_rows();
+  copy_submitted(copy, fresh);
   // A copy of a job being prepared in the batch is prepared too; any other runs at once.
   if (copy.state() == Job::held) fresh.set_state(Job::held);
   return queue(fresh);

@@ -17,6 +17,18 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+void copy_submitted(const Job& from, Job& to) {
+  to.set_input(from.input());
+  to.set_output(from.output());
+  *to.mutable_params() = from.params();
+  to.set_preset(from.preset());
+  to.set_sample(from.sample());
+  to.set_priority(from.priority());
+  to.set_follow(from.follow());
+  *to.mutable_live_rows() = from.live_rows();
+  to.set_owner(from.owner());
+}
+
 std::string to_string(Job::State state) { return Job::State_Name(state); }
 
 namespace {

@@ -76,6 +76,10 @@ class JobStore {
 // Unix time now, in seconds: the time unit of every record.
 double unix_now();
 
+// Copies what a submission decides of a job — input, output, parameters, preset, sample,
+// priority, follow, live rows, owner — and nothing of its run: a duplicate, or an edit stored.
+void copy_submitted(const Job& from, Job& to);
+
 // "queued", "running", ... as the API shows states.
 std::string to_string(Job::State state);
 
