@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "actors/actors.hpp"
+#include "kernels/elapsed.hpp"
 #include "kernels/error.hpp"
 #include "storage/event_log.hpp"
 
@@ -198,7 +199,7 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
       const auto read = first_read.find(event.slab);
       const double seconds = read == first_read.end() ? 0.0 : event.time - read->second;
       spdlog::debug("slab of rows {}:{} written in {:.1f} s ({:.1f} s since the start)", event.rows.begin, event.rows.end,
-                    seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                    seconds, seconds_since(started));
       if (options.on_slab_written) options.on_slab_written(event.rows, seconds);
     }
   };
@@ -227,7 +228,7 @@ JobResult JobRunner::run(const JobRequest& request, const JobOptions& options) {
                    summary.defective_flat_pixels, 0};
   for (const auto& path : summary.outputs) result.outputs.emplace_back(path);
   log_corrections(job, summary.corrections, summary.defective_flat_pixels);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = seconds_since(started);
   return result;
 }
 

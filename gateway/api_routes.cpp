@@ -1,5 +1,6 @@
 #include "gateway/api_routes.hpp"
 
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,7 @@
 #include "gateway/api_route.hpp"
 #include "gateway/openapi_json.hpp"
 #include "gateway/static_files.hpp"
+#include "kernels/elapsed.hpp"
 #include "service/job_service.hpp"
 #include "storage/proto_json.hpp"
 
@@ -233,8 +235,7 @@ HttpResponse handle_api(ApiServices& api, const HttpRequest& request) {
       break;
     }
     if (!allowed.empty()) {
-      std::string list;
-      for (const auto& method : allowed) list += (list.empty() ? "" : ", ") + method;
+      const std::string list = fmt::format("{}", fmt::join(allowed, ", "));
       response = json_error(405, fmt::format("{} does not take {} (it takes {})", path, request.method, list));
       response.headers.emplace_back("Allow", list);
     }
@@ -246,7 +247,7 @@ HttpResponse handle_api(ApiServices& api, const HttpRequest& request) {
     response = json_error(500, e.what());
     spdlog::error("api: {} {}: {}", request.method, path, e.what());
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = seconds_since(started);
   api.jobs.metrics().api_request(response.status, seconds);
   if (response.status >= 400)
     spdlog::info("api: {} {} -> {}: {}", request.method, path, response.status, response.body);

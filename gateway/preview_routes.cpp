@@ -1,5 +1,6 @@
 // The routes of the interactive preview (docs/api.md, "Interactive preview"): one slice as a PNG
 // or as floats, a sweep of one parameter as thumbnails, and the centre of rotation from the data.
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -21,12 +22,6 @@ const std::vector<std::string> kPreviewKeys = {"input", "row", "preset", "params
 const std::vector<std::string> kSweepKeys = {"parameter", "from", "to", "step", "size"};
 const std::vector<std::string> kCentreKeys = {"method"};
 
-std::string join(const std::vector<std::string>& items) {
-  std::string list;
-  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
-  return list;
-}
-
 // The body as a JSON object with only the keys `known`; 400 naming what is wrong otherwise.
 json body_object(const HttpRequest& request, const std::vector<std::string>& known) {
   json body = json::parse(request.body, nullptr, false);
@@ -37,7 +32,7 @@ json body_object(const HttpRequest& request, const std::vector<std::string>& kno
     if (std::find(known.begin(), known.end(), key) == known.end()) unknown.push_back("'" + key + "'");
   if (!unknown.empty())
     throw RequestError(400, fmt::format("unknown key{} {} in the request (known: {})", unknown.size() > 1 ? "s" : "",
-                                        join(unknown), join(known)));
+                                        fmt::join(unknown, ", "), fmt::join(known, ", ")));
   return body;
 }
 

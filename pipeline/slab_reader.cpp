@@ -9,6 +9,7 @@
 
 #include "kernels/binning.hpp"
 #include "kernels/dynamic_flat_field.hpp"
+#include "kernels/elapsed.hpp"
 #include "kernels/error.hpp"
 #include "kernels/parallel.hpp"
 
@@ -121,7 +122,7 @@ Plan plan_scan(ScanReader& scan, const ReconParams& params, const std::optional<
     for (double share : shares) kept += share;
     spdlog::info("dynamic flat field: {} eigen flats ({:.1f}% of the flats' variation), weights for {} projections in {:.1f} s",
                  shares.size(), 100 * kept, plan.projections.size(),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                 seconds_since(started));
   }
   return plan;
 }

@@ -8,6 +8,7 @@
 #include "pipeline/reconstruction_job.hpp"
 #include "pipeline/slab_preprocessor.hpp"
 #include "pipeline/slab_reconstructor.hpp"
+#include "kernels/elapsed.hpp"
 #include "kernels/error.hpp"
 
 namespace tomo {
@@ -69,10 +70,6 @@ void clear_preprocessing(ReconParams& p) {
   p.clear_unsharp_sigma();
   p.clear_unsharp_amount();
   p.clear_pixel_size_um();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::size_t flat_field_bytes(const FlatField& f) {

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <thread>
 
+#include "kernels/elapsed.hpp"
 #include "kernels/error.hpp"
 #include "kernels/image_metrics.hpp"
 #include "kernels/percentile.hpp"
@@ -35,10 +36,6 @@ FileStamp stamp_of(const fs::path& file) {
   if (!error) stamp.size = fs::is_directory(file, error) ? 0 : fs::file_size(file, error);
   if (error) throw RequestError(400, fmt::format("input {} cannot be read: {}", file.string(), error.message()));
   return stamp;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Each session holds its scan file open: a bound on them however little they keep.
@@ -135,13 +132,12 @@ std::shared_ptr<PreviewService::Session> PreviewService::session(const PreviewRe
     }
   }
   const std::string& layout = request.params.layout();
-  auto scan = as_request_error([&] {
-    try {
-      return open_scan(input, layout.empty() ? std::nullopt : std::optional(parse_layout(layout)));
-    } catch (const Error& e) {
-      throw RequestError(400, fmt::format("input {} is not a scan this service can read: {}", name, e.what()));
-    }
-  });
+  std::unique_ptr<ScanReader> scan;
+  try {
+    scan = open_scan(input, layout.empty() ? std::nullopt : std::optional(parse_layout(layout)));
+  } catch (const Error& e) {
+    throw RequestError(400, fmt::format("input {} is not a scan this service can read: {}", name, e.what()));
+  }
   try {
     require_complete(*scan);
   } catch (const Error& e) {

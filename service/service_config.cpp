@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -51,12 +52,6 @@ const std::vector<std::string> kRuleKeys = {"name", "pattern", "preset", "output
 constexpr std::size_t kMaxLiveRows = 8;
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 
-std::string join(const std::vector<std::string>& items) {
-  std::string list;
-  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
-  return list;
-}
-
 void check_range(const std::string& key, std::int64_t value, const Range& range) {
   if (value < range.low || value > range.high)
     fail("{} = {} is out of range [{}, {}] ({})", key, value, range.low, range.high, range.meaning);
@@ -75,7 +70,7 @@ void check_preview_cache(const std::string& key, std::int64_t bytes) {
 
 void check_log_level(const std::string& key, const std::string& level) {
   if (std::find(kLogLevels.begin(), kLogLevels.end(), level) == kLogLevels.end())
-    fail("{} = '{}' is not one of: {}", key, level, join(kLogLevels));
+    fail("{} = '{}' is not one of: {}", key, level, fmt::join(kLogLevels, ", "));
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -100,7 +95,7 @@ std::string did_you_mean(const std::string& key, const std::vector<std::string>&
     const auto distance = edit_distance(key, candidate);
     if (distance < best_distance) best = candidate, best_distance = distance;
   }
-  return best.empty() ? fmt::format("known keys: {}", join(known)) : fmt::format("did you mean '{}'?", best);
+  return best.empty() ? fmt::format("known keys: {}", fmt::join(known, ", ")) : fmt::format("did you mean '{}'?", best);
 }
 
 // The part of a glob pattern before its first wildcard component, without the last component
@@ -399,7 +394,7 @@ void check_config(ServiceConfig& config) {
     if (!config.presets.count(rule.preset)) {
       std::vector<std::string> names;
       for (const auto& [name, params] : config.presets) names.push_back(name);
-      fail("{}.preset = '{}' is not a preset; presets: {}", where, rule.preset, join(names));
+      fail("{}.preset = '{}' is not a preset; presets: {}", where, rule.preset, fmt::join(names, ", "));
     }
     check_range(where + ".priority", rule.priority, kPriority);
   }
